@@ -1,0 +1,65 @@
+"""Where Overblik keeps its data and secrets, read from the environment.
+
+Every location has a local default below ``data/`` so that a new user needs no
+configuration; operators override them with ``OVERBLIK_*`` variables.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+CONFIG_DIR = PROJECT_ROOT / "config"
+
+PUBLISHED_NAME = "current.duckdb"
+
+
+@dataclass(frozen=True)
+class Settings:
+    data_dir: Path
+    warehouse_dir: Path
+    appstate_url: str
+
+    @property
+    def published_warehouse(self) -> Path:
+        return self.warehouse_dir / PUBLISHED_NAME
+
+    @property
+    def secrets_dir(self) -> Path:
+        return self.data_dir / "secrets"
+
+
+def load_settings(env: dict[str, str] | None = None) -> Settings:
+    env = dict(os.environ if env is None else env)
+    data_dir = Path(env.get("OVERBLIK_DATA_DIR") or PROJECT_ROOT / "data")
+    warehouse_dir = Path(env.get("OVERBLIK_WAREHOUSE_DIR") or data_dir / "warehouse")
+    appstate_url = env.get("OVERBLIK_APPSTATE_URL") or f"sqlite:///{data_dir / 'appstate.sqlite'}"
+    return Settings(data_dir=data_dir, warehouse_dir=warehouse_dir, appstate_url=appstate_url)
+
+
+def secret(name: str, settings: Settings | None = None) -> str:
+    """A secret from ``OVERBLIK_<NAME>``, else a random one kept in ``data/secrets``.
+
+    A random per-installation default (never a constant in git) keeps a demo
+    install safe: nobody can forge its login cookies or reverse its pseudonyms.
+    """
+    from_env = os.environ.get(f"OVERBLIK_{name.upper()}")
+    if from_env:
+        return from_env
+    settings = settings or load_settings()
+    path = settings.secrets_dir / f"{name.lower()}.key"
+    if path.exists():
+        return path.read_text(encoding="ascii").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    value = secrets.token_hex(32)
+    # Exclusive create: when two processes race, the loser reads the winner's key.
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        return path.read_text(encoding="ascii").strip()
+    with os.fdopen(fd, "w", encoding="ascii") as handle:
+        handle.write(value)
+    return value

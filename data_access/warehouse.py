@@ -1,0 +1,110 @@
+"""Read-only access to the published warehouse.
+
+The ETL publishes each new DuckDB file by switching the ``current.duckdb`` link in one
+rename. We keep one read-only connection per published file and give every query its
+own cursor, so Streamlit's session threads never share a cursor; when the link moves,
+the next query opens the new file and older connections are closed after a grace period.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+from duckdb_engine import Dialect as DuckDBDialect
+from sqlalchemy import Table
+from sqlalchemy.sql import ClauseElement, visitors
+from sqlalchemy.sql.elements import TextClause
+
+from .scope import AccessDenied, Role, UserScope
+from .settings import load_settings
+from .warehouse_schema import TABLE_ACCESS, Access
+
+_DIALECT = DuckDBDialect(paramstyle="numeric_dollar")
+_KEEP_OLD_CONNECTIONS = 2
+
+ANALYST_ROLES = (Role.CASEWORKER, Role.LEADER, Role.POLITICIAN)
+
+
+class WarehouseMissing(RuntimeError):
+    """No warehouse has been published yet; the message is Danish."""
+
+
+class Warehouse:
+    """The published warehouse behind a ``current.duckdb`` link (or a plain file)."""
+
+    def __init__(self, published: Path):
+        self.published = Path(published)
+        self._lock = threading.Lock()
+        self._connections: dict[Path, duckdb.DuckDBPyConnection] = {}
+
+    @property
+    def version(self) -> str:
+        """Names the published file, so caches keyed on it expire when the ETL publishes."""
+        return self._resolve().name
+
+    def _resolve(self) -> Path:
+        target = Path(os.path.realpath(self.published))
+        if not target.exists():
+            raise WarehouseMissing(
+                f"Der er endnu ikke indlæst data ({self.published} findes ikke). Kør dataindlæsningen: make etl."
+            )
+        return target
+
+    def _connection(self) -> duckdb.DuckDBPyConnection:
+        target = self._resolve()
+        with self._lock:
+            connection = self._connections.get(target)
+            if connection is None:
+                connection = duckdb.connect(str(target), read_only=True)
+                self._connections[target] = connection
+                for stale in list(self._connections)[:-_KEEP_OLD_CONNECTIONS - 1]:
+                    self._connections.pop(stale).close()
+            return connection.cursor()
+
+    def query(self, statement: ClauseElement) -> pd.DataFrame:
+        """Run a SQLAlchemy Core statement. For ``data_access`` modules only: no scope check."""
+        compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+        parameters = [compiled.params[name] for name in compiled.positiontup or []]
+        cursor = self._connection()
+        try:
+            return cursor.execute(str(compiled), parameters).df()
+        finally:
+            cursor.close()
+
+    def fetch_aggregate(self, scope: UserScope, statement: ClauseElement) -> pd.DataFrame:
+        """Run a statement that may read only aggregate tables, for an analyst role."""
+        scope.require(*ANALYST_ROLES)
+        check_aggregate_only(statement)
+        return self.query(statement)
+
+    def close(self) -> None:
+        with self._lock:
+            for connection in self._connections.values():
+                connection.close()
+            self._connections.clear()
+
+
+def check_aggregate_only(statement: ClauseElement) -> None:
+    """Refuse statements that touch person-level or admin tables, or hide their tables in text."""
+    for element in visitors.iterate(statement):
+        if isinstance(element, TextClause):
+            raise AccessDenied("Forespørgslen kan ikke kontrolleres (rå SQL er ikke tilladt her).")
+        if isinstance(element, Table) and TABLE_ACCESS.get(element.name) is not Access.AGGREGATE:
+            raise AccessDenied(f"Tabellen {element.name} indeholder persondata og kan ikke bruges til nøgletal.")
+
+
+_warehouses: dict[Path, Warehouse] = {}
+_warehouses_lock = threading.Lock()
+
+
+def current_warehouse() -> Warehouse:
+    """The warehouse configured by the environment, one shared instance per location."""
+    published = load_settings().published_warehouse
+    with _warehouses_lock:
+        if published not in _warehouses:
+            _warehouses[published] = Warehouse(published)
+        return _warehouses[published]

@@ -1,0 +1,340 @@
+"""The warehouse star schema, one definition for the ETL that writes it and the code that reads it.
+
+Tables fall into four access classes (see ``TABLE_ACCESS``): reference dimensions and
+aggregates that any analyst role may read, person-level tables reachable only through
+scoped functions in ``data_access``, and load metadata for administrators.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    Numeric,
+    SmallInteger,
+    String,
+    Table,
+)
+
+metadata = MetaData()
+
+Money = Numeric(18, 2)
+
+
+def _lineage() -> list[Column]:
+    """Every fact row knows the file, line and ETL run that loaded it."""
+    return [
+        Column("source_file", String, nullable=False),
+        Column("source_line", Integer, nullable=False),
+        Column("etl_run_id", String, nullable=False),
+    ]
+
+
+# --- Dimensions -------------------------------------------------------------------------
+
+dim_municipality = Table(
+    "dim_municipality",
+    metadata,
+    Column("municipality_code", SmallInteger, primary_key=True, autoincrement=False),
+    Column("name", String, nullable=False),
+    Column("region_code", SmallInteger, nullable=False),
+    Column("region_name", String, nullable=False),
+    Column("latitude", Float, nullable=False),
+    Column("longitude", Float, nullable=False),
+    Column("population_thousands", Float, nullable=False),
+)
+
+dim_month = Table(
+    "dim_month",
+    metadata,
+    Column("month", Date, primary_key=True),
+    Column("year", SmallInteger, nullable=False),
+    Column("quarter", SmallInteger, nullable=False),
+    Column("month_of_year", SmallInteger, nullable=False),
+    Column("days_in_month", SmallInteger, nullable=False),
+)
+
+dim_measure_group = Table(
+    "dim_measure_group",
+    metadata,
+    Column("measure_group", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("area", String, nullable=False),
+)
+
+dim_legal_basis = Table(
+    "dim_legal_basis",
+    metadata,
+    Column("legal_basis_code", String, primary_key=True),
+    Column("law", String, nullable=False),
+    Column("paragraph", String, nullable=False),
+    Column("subsection", String),
+    Column("item", String),
+    Column("text", String, nullable=False),
+    Column("area", String, nullable=False),
+    Column("measure_group", String, nullable=False),
+    Column("valid_from", Date, nullable=False),
+    Column("valid_to", Date),
+    Column("successor_code", String),
+)
+
+dim_placement_type = Table(
+    "dim_placement_type",
+    metadata,
+    Column("placement_type_code", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("category", String, nullable=False),
+    Column("historic", Boolean, nullable=False),
+)
+
+dim_account_function = Table(
+    "dim_account_function",
+    metadata,
+    Column("function_code", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("area", String, nullable=False),
+)
+
+dim_provider = Table(
+    "dim_provider",
+    metadata,
+    Column("provider_key", String, primary_key=True),
+    Column("cvr", String),
+    Column("name", String, nullable=False),
+)
+
+dim_caseworker = Table(
+    "dim_caseworker",
+    metadata,
+    Column("caseworker_key", String, primary_key=True),
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("source_system", String, nullable=False),
+    Column("source_id", String, nullable=False),
+    Column("name", String, nullable=False),
+    Column("unit", String),
+)
+
+dim_citizen = Table(
+    "dim_citizen",
+    metadata,
+    Column("citizen_key", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("masked_cpr", String, nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("residence_municipality_code", SmallInteger),
+)
+
+# The real CPR number, kept apart from everything else so that it can be guarded on its own.
+citizen_identity = Table(
+    "citizen_identity",
+    metadata,
+    Column("citizen_key", String, primary_key=True),
+    Column("cpr", String(10), nullable=False),
+)
+
+# --- Facts --------------------------------------------------------------------------------
+
+fact_grant = Table(
+    "fact_grant",
+    metadata,
+    Column("grant_key", String, primary_key=True),
+    Column("source_system", String, nullable=False),
+    Column("source_grant_id", String, nullable=False),
+    Column("case_id", String, nullable=False),
+    Column("citizen_key", String, nullable=False),
+    Column("caseworker_key", String, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("paying_municipality_code", SmallInteger, nullable=False),
+    Column("area", String, nullable=False),
+    Column("measure_group", String, nullable=False),
+    Column("legal_basis_code", String, nullable=False),
+    Column("legal_basis_as_registered", String, nullable=False),
+    Column("measure_text", String, nullable=False),
+    Column("placement_type_code", String),
+    Column("target_group", String),
+    Column("provider_key", String),
+    Column("grant_date", Date, nullable=False),
+    Column("start_date", Date, nullable=False),
+    Column("end_date", Date),
+    Column("registered_date", Date),
+    Column("rate", Money, nullable=False),
+    Column("rate_unit", String, nullable=False),
+    Column("fee_count", Float),
+    Column("monthly_cost", Money, nullable=False),
+    Column("function_code", String, nullable=False),
+    *_lineage(),
+)
+
+fact_payment = Table(
+    "fact_payment",
+    metadata,
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("citizen_key", String),
+    Column("grant_key", String),
+    Column("account_string", String, nullable=False),
+    Column("function_code", String, nullable=False),
+    Column("posting_date", Date, nullable=False),
+    Column("period_month", Date, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("text", String),
+    *_lineage(),
+)
+
+fact_budget = Table(
+    "fact_budget",
+    metadata,
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("year", SmallInteger, nullable=False),
+    Column("function_code", String, nullable=False),
+    Column("original_budget", Money, nullable=False),
+    Column("corrected_budget", Money, nullable=False),
+    *_lineage(),
+)
+
+fact_population = Table(
+    "fact_population",
+    metadata,
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("quarter_start", Date, nullable=False),
+    Column("age", SmallInteger, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("persons", Integer, nullable=False),
+    *_lineage(),
+)
+
+# One row per citizen, month and measure group: the grant active most days that month
+# lends its attributes, so that counts of persons add up along every dimension.
+fact_person_month = Table(
+    "fact_person_month",
+    metadata,
+    Column("citizen_key", String, nullable=False),
+    Column("month", Date, nullable=False),
+    Column("area", String, nullable=False),
+    Column("measure_group", String, nullable=False),
+    Column("grant_key", String, nullable=False),
+    Column("paying_municipality_code", SmallInteger, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("placement_type_code", String),
+    Column("legal_basis_code", String, nullable=False),
+    Column("caseworker_key", String, nullable=False),
+    Column("provider_key", String),
+    Column("age", SmallInteger, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("days_active", SmallInteger, nullable=False),
+)
+
+# --- Aggregates built nightly for interactive figures --------------------------------------
+
+agg_persons_month = Table(
+    "agg_persons_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("paying_municipality_code", SmallInteger, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("area", String, nullable=False),
+    Column("measure_group", String, nullable=False),
+    Column("placement_type_code", String),
+    Column("legal_basis_code", String, nullable=False),
+    Column("age", SmallInteger, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("persons", Integer, nullable=False),
+    Column("person_days", Integer, nullable=False),
+)
+
+agg_population_month = Table(
+    "agg_population_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("age", SmallInteger, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("persons", Integer, nullable=False),
+)
+
+agg_spend_month = Table(
+    "agg_spend_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("function_code", String, nullable=False),
+    Column("area", String, nullable=False),
+    Column("amount", Money, nullable=False),
+    Column("amount_ytd", Money, nullable=False),
+)
+
+agg_budget_month = Table(
+    "agg_budget_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("function_code", String, nullable=False),
+    Column("area", String, nullable=False),
+    Column("budget_full_year", Money, nullable=False),
+    Column("budget_ytd", Money, nullable=False),
+)
+
+# --- Load metadata ----------------------------------------------------------------------------
+
+meta_load = Table(
+    "meta_load",
+    metadata,
+    Column("run_id", String, primary_key=True),
+    Column("started_at", DateTime, nullable=False),
+    Column("finished_at", DateTime, nullable=False),
+    Column("data_as_of", Date, nullable=False),
+    Column("inbox", String, nullable=False),
+    Column("files", Integer, nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("rows_quarantined", Integer, nullable=False),
+)
+
+meta_load_file = Table(
+    "meta_load_file",
+    metadata,
+    Column("run_id", String, nullable=False),
+    Column("file_name", String, nullable=False),
+    Column("source", String, nullable=False),
+    Column("extract_date", Date, nullable=False),
+    Column("sha256", String, nullable=False),
+    Column("rows_read", Integer, nullable=False),
+    Column("rows_loaded", Integer, nullable=False),
+    Column("rows_quarantined", Integer, nullable=False),
+)
+
+quarantine = Table(
+    "quarantine",
+    metadata,
+    Column("run_id", String, nullable=False),
+    Column("file_name", String, nullable=False),
+    Column("line", Integer, nullable=False),
+    Column("column_name", String),
+    Column("value", String),
+    Column("reason", String, nullable=False),
+)
+
+
+class Access(StrEnum):
+    AGGREGATE = "aggregate"  # no persons: any analyst role, across municipalities
+    PERSON = "person"  # person level: only through scoped functions
+    ADMIN = "admin"  # load metadata: administrators
+
+
+_AGGREGATE = {
+    dim_municipality, dim_month, dim_measure_group, dim_legal_basis, dim_placement_type,
+    dim_account_function, agg_persons_month, agg_population_month, agg_spend_month, agg_budget_month,
+}
+_ADMIN = {meta_load, meta_load_file, quarantine}
+
+TABLE_ACCESS: dict[str, Access] = {
+    table.name: Access.AGGREGATE if table in _AGGREGATE else Access.ADMIN if table in _ADMIN else Access.PERSON
+    for table in metadata.sorted_tables
+}

@@ -1,0 +1,47 @@
+"""Load a folder of deliveries into a new warehouse and publish it atomically.
+
+    python -m etl.run --inbox data/inbox --warehouse data/warehouse
+
+Exit codes: 0 published, 1 failed (the last good warehouse stays published), 2 usage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from data_access.appstate import AppState
+from data_access.settings import load_settings
+from locale_da import long_date, number
+
+from .pipeline import RunFailed, run_etl
+from .publish import EtlBusy
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = load_settings()
+    parser = argparse.ArgumentParser(prog="python -m etl.run", description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--inbox", type=Path, default=settings.data_dir / "inbox")
+    parser.add_argument("--warehouse", type=Path, default=settings.warehouse_dir,
+                        help="folder holding the published warehouse (current.duckdb)")
+    parser.add_argument("--appstate-url", default=settings.appstate_url,
+                        help="SQLAlchemy URL of the application-state store, where runs are logged")
+    args = parser.parse_args(argv)
+
+    print(f"Dataindlæsning fra {args.inbox} til {args.warehouse}")
+    try:
+        result = run_etl(args.inbox, args.warehouse, AppState(args.appstate_url))
+    except (RunFailed, EtlBusy) as error:
+        print(f"FEJL: dataindlæsningen blev ikke gennemført: {error}", file=sys.stderr)
+        print("Det senest publicerede datagrundlag er uændret.", file=sys.stderr)
+        return 1
+    print(f"Publiceret {result.published.name}: {len(result.files)} filer, "
+          f"{number(result.total('rows_read'))} rækker læst, {number(result.total('rows_loaded'))} indlæst, "
+          f"{number(result.total('rows_quarantined'))} i karantæne; data pr. {long_date(result.data_as_of)}; "
+          f"{number(result.seconds, 1)} s")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""DUBU: children's measures (indsatser), one JSON object per line, UTF-8, ISO dates."""
+
+import re
+
+from etl.contracts import Contract, Field, RowRule
+
+from .common import END_BEFORE_START
+
+_LEGAL_BASIS = "concat_ws('-', law, paragraph, subsection, item)"
+
+MEASURES = Contract(
+    source="dubu_measures",
+    system="DUBU",
+    title="DUBU, indsatser",
+    pattern=re.compile(r"^DUBU_INDSATSER_(?P<municipality>\d{4})_(?P<date>\d{8})\.jsonl$"),
+    format="jsonl",
+    encoding="utf-8",
+    fields=(
+        Field("kommunekode", "municipality_code", "municipality_code"),
+        Field("sagsid", "case_id"),
+        Field("indsatsid", "source_grant_id"),
+        Field("barn.cpr", "cpr", "cpr"),
+        Field("lovgrundlag.lov", "law", values={"BL": "BL", "SEL": "SEL"}),
+        Field("lovgrundlag.paragraf", "paragraph"),
+        Field("lovgrundlag.stk", "subsection", required=False),
+        Field("lovgrundlag.nr", "item", required=False),
+        Field("indsats", "measure_text"),
+        Field("anbringelsesform", "placement_type_code", required=False, lookup="placement_type"),
+        Field("maalgruppe", "target_group", required=False),
+        Field("leverandoer.cvr", "provider_cvr", "cvr", required=False),
+        Field("leverandoer.navn", "provider_name", required=False),
+        Field("afgoerelsesdato", "grant_date", "date_iso"),
+        Field("startdato", "start_date", "date_iso"),
+        Field("slutdato", "end_date", "date_iso", required=False),
+        Field("betaling.beloeb", "rate", "decimal"),
+        Field("betaling.enhed", "rate_unit", values={"MAANED": "month", "DOEGN": "day"}),
+        Field("betaling.vederlag", "fee_count", "decimal", required=False),
+        Field("betalingskommune", "paying_municipality_code", "municipality_code"),
+        Field("handlekommune", "acting_municipality_code", "municipality_code"),
+        Field("raadgiver.id", "caseworker_id"),
+        Field("raadgiver.navn", "caseworker_name"),
+        Field("team", "unit", required=False),
+        Field("konto", "account", "account"),
+        Field("registreret", "registered_at", "timestamp_iso", required=False),
+    ),
+    key=("source_grant_id",),
+    rules=(
+        END_BEFORE_START,
+        RowRule("lovgrundlag", _LEGAL_BASIS,
+                f"NOT EXISTS (SELECT 1 FROM wh.dim_legal_basis d WHERE d.legal_basis_code = {_LEGAL_BASIS})",
+                "ukendt lovgrundlag"),
+        RowRule("kommunekode", "CAST(municipality_code AS VARCHAR)", "municipality_code <> file_municipality_code",
+                "kommunen passer ikke med kommunen i filnavnet"),
+        RowRule("betaling.beloeb", "CAST(rate AS VARCHAR)", "rate < 0", "negativ takst"),
+    ),
+)
+
+MEASURES_CONFORM = f"""
+SELECT 'DUBU' AS source_system, source_file, source_line, source_grant_id, case_id, cpr,
+       acting_municipality_code, paying_municipality_code, {_LEGAL_BASIS} AS legal_basis_code,
+       {_LEGAL_BASIS} AS legal_basis_as_registered, measure_text, placement_type_code, target_group,
+       provider_cvr, provider_name, grant_date, start_date, end_date, CAST(registered_at AS DATE) AS registered_date,
+       rate, rate_unit, fee_count, account, caseworker_id, caseworker_name, unit
+FROM typed_dubu_measures
+"""
+
+SOURCES = ((MEASURES, "stg_grant", MEASURES_CONFORM),)

@@ -1,0 +1,57 @@
+"""KMD Børn og Voksne: grants (bevillinger) for children and adults, one file per municipality.
+
+Semicolon-separated, Windows-1252, decimal comma, dates dd-mm-yyyy, CRLF line ends.
+"""
+
+import re
+
+from etl.contracts import Contract, Field, RowRule
+
+from .common import END_BEFORE_START, MUNICIPALITY_MATCHES_FILE
+
+GRANTS = Contract(
+    source="kmd_grants",
+    system="KMD",
+    title="KMD Børn og Voksne, bevillinger",
+    pattern=re.compile(r"^KMD_BV_BEVILLINGER_(?P<municipality>\d{4})_(?P<date>\d{8})\.csv$"),
+    format="delimited",
+    encoding="cp1252",
+    fields=(
+        Field("Kommunenr", "acting_municipality_code", "municipality_code"),
+        Field("Sagsnr", "case_id"),
+        Field("Bevillingsnr", "source_grant_id"),
+        Field("CPR-nr", "cpr", "cpr"),
+        Field("Paragraf", "legal_basis_code", lookup="legal_basis"),
+        Field("Ydelse", "measure_text"),
+        Field("Anbringelsesform", "placement_type_code", required=False, lookup="placement_type"),
+        Field("Målgruppe", "target_group", required=False),
+        Field("Leverandør CVR", "provider_cvr", "cvr", required=False),
+        Field("Leverandør", "provider_name", required=False),
+        Field("Bevillingsdato", "grant_date", "date_dmy"),
+        Field("Startdato", "start_date", "date_dmy"),
+        Field("Slutdato", "end_date", "date_dmy", required=False),
+        Field("Takst", "rate", "decimal_comma"),
+        Field("Takstenhed", "rate_unit", values={"Måned": "month", "Døgn": "day"}),
+        Field("Antal vederlag", "fee_count", "decimal_comma", required=False),
+        Field("Betalingskommune", "paying_municipality_code", "municipality_code"),
+        Field("Sagsbehandler", "caseworker_id"),
+        Field("Sagsbehandlernavn", "caseworker_name"),
+        Field("Enhed", "unit", required=False),
+        Field("Konto", "account", "account"),
+        Field("Oprettet", "registered_date", "date_dmy", required=False),
+    ),
+    key=("acting_municipality_code", "source_grant_id"),
+    rules=(END_BEFORE_START, MUNICIPALITY_MATCHES_FILE,
+           RowRule("Takst", "CAST(rate AS VARCHAR)", "rate < 0", "negativ takst")),
+)
+
+GRANTS_CONFORM = """
+SELECT 'KMD' AS source_system, source_file, source_line, source_grant_id, case_id, cpr,
+       acting_municipality_code, paying_municipality_code, legal_basis_code,
+       legal_basis_code__raw AS legal_basis_as_registered, measure_text, placement_type_code, target_group,
+       provider_cvr, provider_name, grant_date, start_date, end_date, registered_date, rate, rate_unit,
+       fee_count, account, caseworker_id, caseworker_name, unit
+FROM typed_kmd_grants
+"""
+
+SOURCES = ((GRANTS, "stg_grant", GRANTS_CONFORM),)

@@ -1,0 +1,89 @@
+"""Compile a KPI definition into one SQLAlchemy Core statement.
+
+The statement returns one row per municipality and month of a spine (every requested
+municipality × every month in the warehouse), so a month with no placements shows a
+numerator of 0 rather than disappearing. Numerator and denominator are summed
+separately, per municipality and month, and only then divided.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date
+
+from sqlalchemy import Double, Select, and_, case, cast, func, literal, select
+
+from data_access.warehouse_schema import dim_month, dim_municipality, metadata
+
+from .catalogue import Catalogue, Kpi, Side
+
+
+def compile_values(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | None = None,
+                   start: date | None = None, end: date | None = None) -> Select:
+    """Rows of (municipality_code, period, numerator, denominator, value) for ``kpi``."""
+    spine_filters = []
+    if municipalities is not None:
+        spine_filters.append(dim_municipality.c.municipality_code.in_(list(municipalities)))
+    month_filters = []
+    if start is not None:
+        month_filters.append(dim_month.c.month >= start)
+    if end is not None:
+        month_filters.append(dim_month.c.month <= end)
+
+    numerator = _side(catalogue, kpi, kpi.numerator, municipalities, start, end).cte("numerator_side")
+    denominator = _side(catalogue, kpi, kpi.denominator, municipalities, start, end).cte("denominator_side")
+    spine = (
+        select(dim_municipality.c.municipality_code, dim_month.c.month.label("period"))
+        .select_from(dim_municipality.join(dim_month, literal(True)))
+        .where(*spine_filters, *month_filters)
+        .cte("spine")
+    )
+    num = func.coalesce(numerator.c.total, 0)
+    den = func.coalesce(denominator.c.total, 0)
+    value = case((den != 0, cast(num, Double) * kpi.scale / cast(den, Double)), else_=None)
+    return (
+        select(
+            spine.c.municipality_code,
+            spine.c.period,
+            cast(num, Double).label("numerator"),
+            cast(den, Double).label("denominator"),
+            value.label("value"),
+        )
+        .select_from(
+            spine.outerjoin(numerator, and_(numerator.c.municipality_code == spine.c.municipality_code,
+                                            numerator.c.period == spine.c.period))
+            .outerjoin(denominator, and_(denominator.c.municipality_code == spine.c.municipality_code,
+                                         denominator.c.period == spine.c.period))
+        )
+        .order_by(spine.c.municipality_code, spine.c.period)
+    )
+
+
+def _side(catalogue: Catalogue, kpi: Kpi, side: Side, municipalities: Sequence[int] | None,
+          start: date | None, end: date | None) -> Select:
+    fact = catalogue.facts[side.fact]
+    table = metadata.tables[fact.table]
+    municipality = table.c[fact.municipality_column(kpi.municipality_basis)]
+    period = table.c.month
+    conditions = [_condition(table.c[column], rule) for column, rule in side.where.items()]
+    if municipalities is not None:
+        conditions.append(municipality.in_(list(municipalities)))
+    if start is not None:
+        conditions.append(period >= start)
+    if end is not None:
+        conditions.append(period <= end)
+    measure = table.c[fact.measures[side.measure].column]
+    return (
+        select(municipality.label("municipality_code"), period.label("period"), func.sum(measure).label("total"))
+        .where(*conditions)
+        .group_by(municipality, period)
+    )
+
+
+def _condition(column, rule):
+    if isinstance(rule, dict):
+        low, high = rule["between"]
+        return column.between(low, high)
+    if isinstance(rule, list):
+        return column.in_(rule)
+    return column == rule

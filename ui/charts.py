@@ -1,0 +1,48 @@
+"""Altair charts in Danish: number and date formats, labels and colours shared by all pages."""
+
+from __future__ import annotations
+
+import altair as alt
+import pandas as pd
+
+DANISH_LOCALE = {
+    "number": {"decimal": ",", "thousands": ".", "grouping": [3], "currency": ["", " kr."]},
+    "time": {
+        "dateTime": "%A den %d. %B %Y %X", "date": "%d.%m.%Y", "time": "%H:%M:%S", "periods": ["AM", "PM"],
+        "days": ["søndag", "mandag", "tirsdag", "onsdag", "torsdag", "fredag", "lørdag"],
+        "shortDays": ["søn", "man", "tir", "ons", "tor", "fre", "lør"],
+        "months": ["januar", "februar", "marts", "april", "maj", "juni", "juli", "august", "september", "oktober",
+                   "november", "december"],
+        "shortMonths": ["jan", "feb", "mar", "apr", "maj", "jun", "jul", "aug", "sep", "okt", "nov", "dec"],
+    },
+}
+SERIES_COLOURS = {"own": "#1f5fa8", "group": "#e07b39", "country": "#8c8c8c", "target": "#2e8540"}
+
+
+def number_format(decimals: int) -> str:
+    return f",.{decimals}f"
+
+
+def benchmark_chart(frame: pd.DataFrame, labels: dict[str, str], unit: str, decimals: int,
+                    target: float | None = None) -> alt.Chart:
+    """Own municipality, comparison group and all municipalities over time, one line each."""
+    long = frame.melt(id_vars="period", value_vars=[f"{s}_value" for s in labels], var_name="series",
+                      value_name="value")
+    long["series"] = long["series"].str.removesuffix("_value").map(labels)
+    long["period"] = pd.to_datetime(long["period"])
+    domain = list(labels.values())
+    colours = [SERIES_COLOURS[s] for s in labels]
+    lines = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=28), strokeWidth=2.5).encode(
+        x=alt.X("period:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month")),
+        y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False), axis=alt.Axis(format=number_format(decimals))),
+        color=alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours),
+                        legend=alt.Legend(orient="bottom", labelLimit=400)),
+        tooltip=[alt.Tooltip("series:N", title="Serie"), alt.Tooltip("period:T", title="Måned", format="%B %Y"),
+                 alt.Tooltip("value:Q", title=unit, format=number_format(decimals))],
+    )
+    layers = [lines]
+    if target is not None:
+        rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
+            strokeDash=[6, 4], color=SERIES_COLOURS["target"], strokeWidth=2).encode(y="target:Q")
+        layers.append(rule)
+    return alt.layer(*layers).properties(height=340).configure(locale=DANISH_LOCALE)

@@ -1,0 +1,89 @@
+"""Cached access to data for the pages.
+
+Every cache is keyed by the user's scope and by the published warehouse file, so a
+user only ever gets rows fetched for their own rights, and a new ETL run is seen at once.
+"""
+
+from __future__ import annotations
+
+import pandas as pd
+import streamlit as st
+
+from data_access import caseload, meta
+from data_access.appstate import current_appstate
+from data_access.scope import UserScope
+from data_access.warehouse import current_warehouse
+from kpi.catalogue import Kpi, load_catalogue
+from kpi.engine import KpiEngine
+from kpi.groups import load_groups
+from kpi.targets import Target, targets_for
+
+CACHE_SECONDS = 3600
+
+
+def version() -> str:
+    return current_warehouse().version
+
+
+def engine() -> KpiEngine:
+    return _engine(str(current_warehouse().published))
+
+
+@st.cache_resource(show_spinner=False)
+def _engine(published: str) -> KpiEngine:
+    return KpiEngine.default()
+
+
+def load_info() -> meta.LoadInfo:
+    return _load_info(version())
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _load_info(warehouse_version: str) -> meta.LoadInfo:
+    return meta.load_info()
+
+
+def municipality_name(code: int) -> str:
+    return load_groups().name(code)
+
+
+def kpi(kpi_id: str) -> Kpi:
+    return engine().kpi(kpi_id)
+
+
+def kpis(area: str | None = None) -> list[Kpi]:
+    return [k for k in load_catalogue().kpis.values() if area is None or k.area == area]
+
+
+def benchmark(scope: UserScope, kpi_id: str) -> pd.DataFrame:
+    return _benchmark(scope, kpi_id, version())
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Beregner nøgletal …")
+def _benchmark(scope: UserScope, kpi_id: str, warehouse_version: str) -> pd.DataFrame:
+    return engine().benchmark(scope, kpi_id)
+
+
+def my_cases(scope: UserScope) -> pd.DataFrame:
+    return _my_cases(scope, version())
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Henter dine sager …")
+def _my_cases(scope: UserScope, warehouse_version: str) -> pd.DataFrame:
+    return caseload.my_cases(scope)
+
+
+def targets(scope: UserScope, year: int) -> list[Target]:
+    return targets_for(engine().catalogue, scope.municipality_code, year)
+
+
+def etl_runs(scope: UserScope) -> pd.DataFrame:
+    return current_appstate().etl_runs(scope)
+
+
+def etl_run_files(scope: UserScope, run_id: str) -> pd.DataFrame:
+    return current_appstate().etl_run_files(scope, run_id)
+
+
+def scope() -> UserScope:
+    return st.session_state["scope"]
