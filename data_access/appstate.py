@@ -94,7 +94,7 @@ RUN_STATUS_LABELS = {"running": "I gang", "succeeded": "Gennemført", "failed": 
 
 
 def now() -> datetime:
-    return datetime.now(UTC).replace(tzinfo=None, microsecond=0)
+    return datetime.now(UTC).replace(tzinfo=None)
 
 
 def hash_password(password: str) -> str:

@@ -66,7 +66,7 @@ class RunResult:
 
 
 def new_run_id() -> str:
-    return datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ") + "-" + secrets.token_hex(2)
+    return datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(2)
 
 
 def run_etl(inbox: Path, warehouse_dir: Path, appstate: AppState, out: TextIO = sys.stdout,

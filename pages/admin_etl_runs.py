@@ -3,10 +3,12 @@
 import streamlit as st
 
 from data_access.appstate import RUN_STATUS_LABELS
+from data_access.scope import Role
 from ui import data
+from ui.guard import page_scope
 from ui.tables import in_local_time, show_table
 
-scope = data.scope()
+scope = page_scope(Role.ADMIN)
 st.title("Dataindlæsning")
 st.caption("Hver kørsel af den natlige dataindlæsning med filer, rækker og eventuelle fejl. "
            "Rækker i karantæne er indlæst uden de fejlbehæftede linjer; en afvist fil stopper kørslen, "

@@ -2,11 +2,13 @@
 
 import streamlit as st
 
+from data_access.scope import Role
 from locale_da import kroner, long_date, number
 from ui import data
+from ui.guard import page_scope
 from ui.tables import show_table
 
-scope = data.scope()
+scope = page_scope(Role.CASEWORKER)
 info = data.load_info()
 cases = data.my_cases(scope)
 

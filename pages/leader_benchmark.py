@@ -2,12 +2,14 @@
 
 import streamlit as st
 
+from data_access.scope import Role
 from locale_da import month_name, number
 from ui import data
 from ui.charts import benchmark_chart
+from ui.guard import page_scope
 from ui.tables import show_table
 
-scope = data.scope()
+scope = page_scope(Role.LEADER)
 own_name = data.municipality_name(scope.municipality_code)
 choices = {k.id: k for k in data.kpis()}
 

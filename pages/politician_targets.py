@@ -2,17 +2,19 @@
 
 import streamlit as st
 
+from data_access.scope import Role
 from kpi.targets import Status, status
 from locale_da import month_name, number
 from ui import data
 from ui.charts import benchmark_chart
+from ui.guard import page_scope
 
 STATUS_ICONS = {Status.ON_TRACK: ":material/check_circle:", Status.AT_RISK: ":material/warning:",
                 Status.OFF_TRACK: ":material/error:"}
 STATUS_COLOURS = {Status.ON_TRACK: "green", Status.AT_RISK: "orange", Status.OFF_TRACK: "red"}
 COMPARISON_WORDS = {"at_most": "højst", "at_least": "mindst", "around": "omkring"}
 
-scope = data.scope()
+scope = page_scope(Role.POLITICIAN)
 info = data.load_info()
 year = info.last_complete_month.year
 own_name = data.municipality_name(scope.municipality_code)

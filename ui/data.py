@@ -83,7 +83,3 @@ def etl_runs(scope: UserScope) -> pd.DataFrame:
 
 def etl_run_files(scope: UserScope, run_id: str) -> pd.DataFrame:
     return current_appstate().etl_run_files(scope, run_id)
-
-
-def scope() -> UserScope:
-    return st.session_state["scope"]

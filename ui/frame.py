@@ -24,14 +24,17 @@ def run(user: UserRecord) -> None:
     scope = user.scope()
     st.session_state["scope"] = scope
     pages = [st.Page(path, title=title, icon=icon) for path, title, icon in PAGES[scope.role]]
-    page = st.navigation(pages)
+    page = st.navigation(pages, position="top")
     with st.sidebar:
         st.markdown(f"**{user.display_name}**  \n{scope.role.label}, {data.municipality_name(scope.municipality_code)}"
                     " Kommune")
         _data_date()
-        if st.button("Log ud", key="logout", icon=":material/logout:"):
+        # The key must not be "logout": streamlit-authenticator keeps its own state under that name.
+        if st.button("Log ud", key="sign_out", icon=":material/logout:"):
+            # Signing out in the script, not a callback, so the component that deletes the login
+            # cookie is drawn and runs in the browser; its answer reruns the app to the login form.
             sign_out()
-            st.rerun()
+            st.stop()
     try:
         page.run()
     except AccessDenied as error:

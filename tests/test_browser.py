@@ -1,0 +1,203 @@
+"""The real Streamlit server, driven by the system Chromium: each role signs in and sees real figures."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pandas as pd
+import pytest
+from playwright.sync_api import Page, expect, sync_playwright
+
+from data_access.caseload import my_cases
+from data_access.scope import Role
+from kpi.catalogue import load_catalogue
+from kpi.engine import KpiEngine
+from kpi.groups import load_groups
+from locale_da import number
+
+from .helpers import ARTIFACTS, scope
+
+pytestmark = pytest.mark.browser
+
+ROOT = Path(__file__).resolve().parent.parent
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--no-first-run", "--disable-gpu"]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
+    log = open(ARTIFACTS / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed with the process
+    return subprocess.Popen(
+        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
+         "127.0.0.1", "--server.port", str(port)], cwd=ROOT, env={**os.environ, **env}, stdout=log,
+        stderr=subprocess.STDOUT)
+
+
+def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"Streamlit stopped with exit code {process.returncode}")
+        try:
+            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
+                if answer.status == 200:
+                    return
+        except OSError:
+            time.sleep(0.2)
+    raise TimeoutError(f"Streamlit did not answer on {url} within {seconds} s")
+
+
+@pytest.fixture(scope="module")
+def server(demo):
+    ARTIFACTS.mkdir(exist_ok=True)
+    port = free_port()
+    process = start_server(demo.env(), port)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        wait_until_healthy(url, process)
+        yield url
+    finally:
+        process.terminate()
+        process.wait(timeout=20)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
+    with sync_playwright() as playwright:
+        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield chromium
+        chromium.close()
+
+
+@pytest.fixture
+def page(browser):
+    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="da-DK")
+    yield context.new_page()
+    context.close()
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished running the script and no stale elements are left."""
+    app = page.get_by_test_id("stApp")
+    for _ in range(2):  # a run can trigger another (the login cookie's component does)
+        expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=30_000)
+        page.wait_for_timeout(300)
+    expect(page.locator('[data-stale="true"]')).to_have_count(0)
+
+
+def sign_in(page: Page, url: str, username: str, heading: str) -> None:
+    page.goto(url)
+    page.get_by_label("Brugernavn").fill(username)
+    page.get_by_label("Adgangskode").fill(f"demo-{username}")
+    page.get_by_role("button", name="Log ind").click()
+    expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=30_000)
+    settle(page)
+    expect(page.get_by_role("heading", name=heading)).to_have_count(1)
+    expect(page.get_by_label("Brugernavn")).to_have_count(0)
+
+
+def metric_value(page: Page, label: str) -> str:
+    metric = page.locator('[data-testid="stMetric"]').filter(
+        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
+    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
+
+
+def test_caseworker_sees_own_cases_and_downloads_them(server, page, demo):
+    sign_in(page, server, "sagsbehandler", "Mine sager")
+    cases = my_cases(scope(Role.CASEWORKER, 479, "479:AZ47901"), demo.warehouse, demo.appstate)
+    expect(page.locator('[data-testid="stMetricLabel"]', has_text="Aktive bevillinger")).to_be_visible()
+    assert metric_value(page, "Aktive bevillinger") == number(len(cases))
+    assert metric_value(page, "Borgere") == number(cases["citizen_key"].nunique())
+    shown = download_csv(page)
+    assert len(shown) == len(cases)
+    assert shown["Forbrug i år"].sum() == pytest.approx(cases["spent_this_year"].sum())
+    assert set(shown["CPR-nr."]) == set(cases["masked_cpr"])
+    page.reload()  # the login cookie keeps the caseworker signed in
+    expect(page.get_by_role("heading", name="Mine sager").first).to_be_visible(timeout=30_000)
+    settle(page)
+    expect(page.get_by_label("Brugernavn")).to_have_count(0)
+    expect(page.get_by_text("Sara Sagsbehandler")).to_be_visible()
+    expect(page.get_by_text("Data pr. 1. november 2026")).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "caseworker.png", full_page=True)
+
+
+def test_leader_sees_own_municipality_beside_the_comparison_group(server, page, demo):
+    sign_in(page, server, "leder", "Nøgletal og sammenligning")
+    engine = KpiEngine(load_catalogue(), load_groups(), demo.warehouse)
+    latest = engine.benchmark(scope(Role.LEADER), "K-UBU-PLAC-1000").iloc[-1]
+    expect(page.get_by_text("Anbragte pr. 1.000 0-22-årige, oktober 2026")).to_be_visible()
+    assert metric_value(page, "Svendborg") == f"{number(latest['own_value'], 1)} pr. 1.000"
+    assert metric_value(page, "Sammenligningskommuner (6)") == f"{number(latest['group_value'], 1)} pr. 1.000"
+    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "leader.png", full_page=True)
+
+    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_role("option", name="Budgetforbrug, det specialiserede socialområde").click()
+    settle(page)
+    budget = engine.benchmark(scope(Role.LEADER), "K-ECO-BUDGET-USE").iloc[-1]
+    expect(page.get_by_text("Budgetforbrug, det specialiserede socialområde, oktober 2026")).to_be_visible()
+    assert metric_value(page, "Svendborg") == f"{number(budget['own_value'], 1)} %"
+
+
+def test_politician_sees_targets_in_plain_danish(server, page, demo):
+    sign_in(page, server, "politiker", "Mål og resultater")
+    engine = KpiEngine(load_catalogue(), load_groups(), demo.warehouse)
+    latest = engine.benchmark(scope(Role.POLITICIAN), "K-UBU-PLAC-1000").iloc[-1]
+    sentence = f"Vi har {number(latest['own_value'], 1)} anbragte pr. 1.000 0-22-årige; målet er højst 7,5."
+    expect(page.get_by_text(sentence)).to_be_visible()
+    page.screenshot(path=ARTIFACTS / "politician.png", full_page=True)
+
+
+def download_csv(page: Page, button_index: int = 0) -> pd.DataFrame:
+    with page.expect_download() as download:
+        page.get_by_role("button", name="Hent som CSV").nth(button_index).click()
+    return pd.read_csv(download.value.path(), sep=";", decimal=",", encoding="utf-8-sig")
+
+
+def test_admin_sees_the_run_log_and_can_sign_out(server, page, demo):
+    sign_in(page, server, "admin", "Dataindlæsning")
+    runs = demo.appstate.etl_runs(scope(Role.ADMIN))
+    expect(page.get_by_role("combobox", name="Vis filerne i kørslen")).to_have_value(runs.iloc[0]["run_id"])
+    shown = download_csv(page)
+    assert shown["Kørsel"].tolist() == runs["run_id"].tolist()
+    assert shown.loc[0, "Status"] == "Gennemført"
+    assert shown.loc[0, "Rækker læst"] == runs.loc[0, "rows_read"]
+    files = download_csv(page, 1)
+    assert len(files) == 27 and set(files["Status"]) == {"Indlæst"}
+    page.screenshot(path=ARTIFACTS / "admin.png", full_page=True)
+    page.get_by_role("button", name="Log ud").click()
+    expect(page.get_by_label("Brugernavn")).to_be_visible(timeout=15_000)
+    settle(page)
+    assert "overblik_login" not in {c["name"] for c in page.context.cookies()}
+    page.reload()
+    expect(page.get_by_label("Brugernavn")).to_be_visible(timeout=15_000)
+    settle(page)
+    expect(page.get_by_role("heading", name="Dataindlæsning")).to_have_count(0)
+
+
+def test_a_page_url_without_signing_in_leads_to_the_login(server, page):
+    page.goto(f"{server}/admin_etl_runs")
+    expect(page.get_by_label("Brugernavn")).to_be_visible(timeout=15_000)
+    expect(page.get_by_text("Gennemført")).to_have_count(0)
+
+
+def test_a_wrong_password_is_refused(server, page):
+    page.goto(server)
+    page.get_by_label("Brugernavn").fill("leder")
+    page.get_by_label("Adgangskode").fill("gæt")
+    page.get_by_role("button", name="Log ind").click()
+    expect(page.get_by_text("Forkert brugernavn eller adgangskode.")).to_be_visible(timeout=15_000)

@@ -1,0 +1,46 @@
+"""CPR rules: the Python and SQL versions agree, and synthetic numbers are never real ones."""
+
+from __future__ import annotations
+
+import random
+from datetime import date
+
+import duckdb
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from etl.contracts import MACROS
+from etl.cpr import birth_date, is_replacement_number, masked, sex, synthetic_cpr
+
+_SQL = duckdb.connect()
+for _macro in MACROS:
+    _SQL.execute(_macro)
+
+
+def sql_birth_date(number: str) -> date | None:
+    return _SQL.execute("SELECT cpr_birth_date(?)", [number]).fetchone()[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(born=st.dates(min_value=date(1900, 1, 1), max_value=date(2036, 12, 31)), female=st.booleans(),
+       seed=st.integers(0, 10_000))
+def test_synthetic_numbers_encode_birth_date_and_sex_and_are_replacement_numbers(born, female, seed):
+    number = synthetic_cpr(born, female, random.Random(seed), set())
+    assert birth_date(number) == born == sql_birth_date(number)
+    assert is_replacement_number(number)
+    assert sex(number) == ("K" if female else "M")
+    assert masked(number) == number[:6] + "-xxxx"
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.text(alphabet="0123456789", min_size=10, max_size=10))
+def test_sql_and_python_agree_on_any_ten_digits(number):
+    assert sql_birth_date(number) == birth_date(number)
+
+
+def test_known_numbers():
+    assert birth_date("0101001234") == date(1900, 1, 1)
+    assert birth_date("6101004291") == date(2000, 1, 1)  # day + 60, 7th digit 4 and year 00 → 2000
+    assert birth_date("3102001234") is None  # 31 February
+    assert birth_date("010100523x") is None
+    assert not is_replacement_number("0101001234")

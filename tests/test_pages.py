@@ -1,0 +1,120 @@
+"""Every page for every role, run by Streamlit's AppTest against the loaded demo warehouse."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data_access.caseload import my_cases
+from data_access.scope import Role
+from kpi.catalogue import load_catalogue
+from kpi.engine import KpiEngine
+from kpi.groups import load_groups
+from locale_da import kroner, number
+
+from .helpers import scope
+
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+@pytest.fixture
+def app(demo, use_installation):
+    use_installation(demo)
+
+    def signed_in(username: str, password: str | None = None, *, settle: bool = True) -> AppTest:
+        at = AppTest.from_file(APP, default_timeout=60).run()
+        assert [t.label for t in at.text_input] == ["Brugernavn", "Adgangskode"]
+        at.text_input[0].input(username)
+        at.text_input[1].input(password or f"demo-{username}")
+        at.button[0].click().run()
+        if settle:
+            # In a browser the login cookie's component answers and Streamlit runs the script once more.
+            at.run()
+        assert not at.exception, at.exception
+        return at
+    return signed_in
+
+
+def markdown_text(at: AppTest) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+def test_wrong_password_shows_a_danish_error_and_no_data(app):
+    at = app("leder", "forkert")
+    assert [e.value for e in at.error] == ["Forkert brugernavn eller adgangskode."]
+    assert [t.value for t in at.title] == ["Overblik"]
+    assert not at.metric
+
+
+def test_caseworker_sees_own_cases_with_real_totals(app, demo):
+    at = app("sagsbehandler")
+    assert at.title[0].value == "Mine sager"
+    cases = my_cases(scope(Role.CASEWORKER, 479, "479:AZ47901"), demo.warehouse, demo.appstate)
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Aktive bevillinger"] == number(len(cases))
+    assert metrics["Forbrug i 2026"] == kroner(cases["spent_this_year"].sum())
+    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == len(cases)
+
+
+def test_the_sidebar_names_the_user_role_municipality_and_data_date(app):
+    # Checked on the run right after signing in: AppTest (unlike a browser) loses sidebar
+    # content on later runs of an app that uses st.navigation.
+    at = app("sagsbehandler", settle=False)
+    sidebar = [getattr(element, "value", "") for element in at.sidebar.children.values()]
+    assert "**Sara Sagsbehandler**  \nSagsbehandler, Svendborg Kommune" in sidebar
+    assert any(str(text).startswith("Data pr. 1. november 2026") for text in sidebar)
+
+
+def test_leader_sees_the_placement_kpi_beside_the_comparison_group(app, demo):
+    at = app("leder")
+    assert at.title[0].value == "Nøgletal og sammenligning"
+    frame = KpiEngine(load_catalogue(), load_groups(), demo.warehouse).benchmark(scope(Role.LEADER),
+                                                                                  "K-UBU-PLAC-1000")
+    latest = frame.iloc[-1]
+    metrics = {m.label: m.value for m in at.metric}
+    assert metrics["Svendborg"] == f"{number(latest['own_value'], 1)} pr. 1.000"
+    assert metrics["Sammenligningskommuner (6)"] == f"{number(latest['group_value'], 1)} pr. 1.000"
+    assert at.subheader[0].value == "Anbragte pr. 1.000 0-22-årige, oktober 2026"
+    at.selectbox(key="kpi").select("K-ECO-BUDGET-USE").run()
+    assert not at.exception
+    assert at.subheader[0].value.startswith("Budgetforbrug, det specialiserede socialområde")
+
+
+def test_politician_sees_targets_in_plain_language(app):
+    at = app("politiker")
+    assert at.title[0].value == "Mål og resultater"
+    text = markdown_text(at)
+    assert "Vi har " in text and "anbragte pr. 1.000 0-22-årige; målet er højst 7,5" in text
+    assert "målet er omkring 100" in text
+    assert not at.dataframe  # no tables, and no person data, for politicians
+
+
+def test_admin_sees_the_etl_run_log(app):
+    at = app("admin")
+    assert at.title[0].value == "Dataindlæsning"
+    runs = at.dataframe[0].value
+    assert runs.iloc[0]["Status"] == "Gennemført" and runs.iloc[0]["Filer"] == 27
+    files = at.dataframe[1].value
+    assert len(files) == 27 and set(files["Status"]) == {"Indlæst"}
+
+
+@pytest.mark.parametrize(("username", "foreign_page"), [
+    ("sagsbehandler", "pages/leader_benchmark.py"),
+    ("politiker", "pages/caseworker_cases.py"),
+    ("leder", "pages/admin_etl_runs.py"),
+])
+def test_a_role_cannot_open_another_roles_page(app, username, foreign_page):
+    at = app(username)
+    at.switch_page(foreign_page).run()
+    assert [e.value for e in at.error] == ["Siden hører ikke til din rolle."]
+    assert not at.title and not at.metric and not at.dataframe
+
+
+def test_a_page_opened_without_signing_in_shows_nothing(demo, use_installation):
+    use_installation(demo)
+    at = AppTest.from_file(str(Path(APP).parent / "pages" / "leader_benchmark.py"), default_timeout=60).run()
+    assert not at.exception
+    assert [w.value for w in at.warning] == ["Log ind for at se denne side."]
+    assert not at.metric and not at.dataframe and not at.title
