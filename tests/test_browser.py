@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pandas as pd
 import pytest
 from playwright.sync_api import Page, expect, sync_playwright
 
+from bench.browser import settle, sign_in
+from bench.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_healthy
 from data_access.caseload import my_cases
 from data_access.scope import Role
 from kpi.catalogue import load_catalogue
@@ -25,45 +21,11 @@ from .helpers import ARTIFACTS, scope
 
 pytestmark = pytest.mark.browser
 
-ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                 "--no-first-run", "--disable-gpu"]
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
-
-
-def start_server(env: dict[str, str], port: int) -> subprocess.Popen:
-    log = open(ARTIFACTS / f"streamlit-{port}.log", "w")  # noqa: SIM115 - closed with the process
-    return subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", "app.py", "--server.headless", "true", "--server.address",
-         "127.0.0.1", "--server.port", str(port)], cwd=ROOT, env={**os.environ, **env}, stdout=log,
-        stderr=subprocess.STDOUT)
-
-
-def wait_until_healthy(url: str, process: subprocess.Popen, seconds: float = 60) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"Streamlit stopped with exit code {process.returncode}")
-        try:
-            with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as answer:
-                if answer.status == 200:
-                    return
-        except OSError:
-            time.sleep(0.2)
-    raise TimeoutError(f"Streamlit did not answer on {url} within {seconds} s")
-
-
 @pytest.fixture(scope="module")
 def server(demo):
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
-    process = start_server(demo.env(), port)
+    process = start_server(demo.env(), port, ARTIFACTS / f"streamlit-{port}.log")
     url = f"http://127.0.0.1:{port}"
     try:
         wait_until_healthy(url, process)
@@ -88,26 +50,6 @@ def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="da-DK")
     yield context.new_page()
     context.close()
-
-
-def settle(page: Page) -> None:
-    """Wait until Streamlit has finished running the script and no stale elements are left."""
-    app = page.get_by_test_id("stApp")
-    for _ in range(2):  # a run can trigger another (the login cookie's component does)
-        expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=30_000)
-        page.wait_for_timeout(300)
-    expect(page.locator('[data-stale="true"]')).to_have_count(0)
-
-
-def sign_in(page: Page, url: str, username: str, heading: str) -> None:
-    page.goto(url)
-    page.get_by_label("Brugernavn").fill(username)
-    page.get_by_label("Adgangskode").fill(f"demo-{username}")
-    page.get_by_role("button", name="Log ind").click()
-    expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=30_000)
-    settle(page)
-    expect(page.get_by_role("heading", name=heading)).to_have_count(1)
-    expect(page.get_by_label("Brugernavn")).to_have_count(0)
 
 
 def metric_value(page: Page, label: str) -> str:

@@ -10,6 +10,7 @@ import sys
 from datetime import date
 from pathlib import Path
 
+from etl.contracts_doc import document
 from etl.cpr import birth_date, is_replacement_number
 from etl.generate.delivery import generate_delivery
 from etl.generate.profiles import DEMO
@@ -76,3 +77,8 @@ def test_command_line_rejects_an_extraction_date_that_is_not_a_first_of_month(tm
     result = subprocess.run([sys.executable, "-m", "etl.generate", "--out", str(tmp_path), "--as-of", "2026-11-15"],
                             cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 2 and "first day of a month" in result.stderr
+
+
+def test_docs_sources_md_matches_the_contracts():
+    assert (ROOT / "docs" / "sources.md").read_text(encoding="utf-8") == document(), \
+        "docs/sources.md is out of date: run python -m etl.contracts_doc > docs/sources.md"

@@ -1,0 +1,1 @@
+"""Benchmarks: `make bench` measures Overblik on the demo delivery and writes bench/results/."""

@@ -1,0 +1,25 @@
+"""Playwright steps shared by the browser tests and the benchmarks."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+
+def settle(page: Page) -> None:
+    """Wait until Streamlit has finished running the script and no stale elements are left."""
+    app = page.get_by_test_id("stApp")
+    for _ in range(2):  # a run can trigger another (the login cookie's component does)
+        expect(app).to_have_attribute("data-test-script-state", "notRunning", timeout=30_000)
+        page.wait_for_timeout(300)
+    expect(page.locator('[data-stale="true"]')).to_have_count(0)
+
+
+def sign_in(page: Page, url: str, username: str, heading: str) -> None:
+    page.goto(url)
+    page.get_by_label("Brugernavn").fill(username)
+    page.get_by_label("Adgangskode").fill(f"demo-{username}")
+    page.get_by_role("button", name="Log ind").click()
+    expect(page.get_by_role("heading", name=heading).first).to_be_visible(timeout=30_000)
+    settle(page)
+    expect(page.get_by_role("heading", name=heading)).to_have_count(1)
+    expect(page.get_by_label("Brugernavn")).to_have_count(0)
