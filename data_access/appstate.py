@@ -6,7 +6,7 @@ production. Kept apart from the warehouse, which the app only ever reads.
 
 from __future__ import annotations
 
-import threading
+import functools
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -158,7 +158,7 @@ class AppState:
         for user in load_user_file(path):
             if self._username_taken(user.username):
                 continue
-            self.add_user(user, user.password or "")
+            self.add_user(user, user.password)
             added.append(user.username)
         return added
 
@@ -224,6 +224,8 @@ def load_user_file(path: Path) -> list[UserRecord]:
             raise ValueError(f"{path}: ukendt rolle {entry['role']!r} for bruger {entry['username']!r}") from None
         if role is Role.CASEWORKER and not entry.get("caseworker_key"):
             raise ValueError(f"{path}: sagsbehandleren {entry['username']!r} mangler caseworker_key")
+        if len(entry.get("password") or "") < 8:
+            raise ValueError(f"{path}: brugeren {entry['username']!r} skal have en adgangskode på mindst 8 tegn")
         records.append(UserRecord(
             username=entry["username"].lower(), display_name=entry["name"], email=entry.get("email"),
             role=role, municipality_code=int(entry["municipality_code"]),
@@ -247,16 +249,14 @@ def _make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-_stores: dict[str, AppState] = {}
-_stores_lock = threading.Lock()
-
-
 def current_appstate() -> AppState:
-    url = load_settings().appstate_url
-    with _stores_lock:
-        if url not in _stores:
-            _stores[url] = AppState(url)
-        return _stores[url]
+    """The store configured by the environment, one shared instance (and connection pool) per URL."""
+    return _appstate_at(load_settings().appstate_url)
+
+
+@functools.cache
+def _appstate_at(url: str) -> AppState:
+    return AppState(url)
 
 
 DEMO_USERS_FILE = CONFIG_DIR / "demo_users.yaml"

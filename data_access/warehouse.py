@@ -8,6 +8,7 @@ the next query opens the new file and older connections are closed after a grace
 
 from __future__ import annotations
 
+import functools
 import os
 import threading
 from pathlib import Path
@@ -97,14 +98,11 @@ def check_aggregate_only(statement: ClauseElement) -> None:
             raise AccessDenied(f"Tabellen {element.name} indeholder persondata og kan ikke bruges til nøgletal.")
 
 
-_warehouses: dict[Path, Warehouse] = {}
-_warehouses_lock = threading.Lock()
-
-
 def current_warehouse() -> Warehouse:
     """The warehouse configured by the environment, one shared instance per location."""
-    published = load_settings().published_warehouse
-    with _warehouses_lock:
-        if published not in _warehouses:
-            _warehouses[published] = Warehouse(published)
-        return _warehouses[published]
+    return _warehouse_at(load_settings().published_warehouse)
+
+
+@functools.cache
+def _warehouse_at(published: Path) -> Warehouse:
+    return Warehouse(published)

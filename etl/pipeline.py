@@ -131,8 +131,10 @@ def _build(inbox: Path, new_file: Path, workdir: Path, run_id: str, today: date,
         build_star(con, result.data_as_of)
         check_reconciled(con)
         _write_metadata(con, run_id, inbox, result)
-    finally:
-        close_build_workspace(con)
+    except BaseException:
+        con.close()  # the half-built file is thrown away; checkpointing it could hide the real error
+        raise
+    close_build_workspace(con)
 
 
 def _load_file(con, path: Path, today: date) -> FileOutcome:

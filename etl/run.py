@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+import traceback
 from pathlib import Path
 
 from data_access.appstate import AppState
@@ -33,6 +34,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         result = run_etl(args.inbox, args.warehouse, AppState(args.appstate_url))
     except (RunFailed, EtlBusy) as error:
+        cause = error.__cause__
+        if cause is not None and not isinstance(cause, RunFailed):
+            traceback.print_exception(cause)  # an unexpected error: the operator needs the whole story
         print(f"FEJL: dataindlæsningen blev ikke gennemført: {error}", file=sys.stderr)
         print("Det senest publicerede datagrundlag er uændret.", file=sys.stderr)
         return 1

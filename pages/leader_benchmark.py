@@ -22,7 +22,11 @@ in_data = frame.attrs["municipalities_in_data"]
 labels = {"own": own_name, "group": f"Sammenligningskommuner ({len(peers)})",
           "country": "Hele landet" if in_data >= 98 else f"Alle kommuner i datagrundlaget ({in_data})"}
 
-latest = frame.dropna(subset=["own_value"]).iloc[-1]
+with_values = frame.dropna(subset=["own_value"])
+if with_values.empty:
+    st.info(f"Der er endnu ingen tal for {own_name} for dette nøgletal.")
+    st.stop()
+latest = with_values.iloc[-1]
 st.subheader(f"{kpi.name}, {month_name(latest['period'])}")
 columns = st.columns(3)
 for column, series in zip(columns, ("own", "group", "country"), strict=True):

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from data_access.appstate import UserRecord
 from data_access.caseload import my_cases
 from data_access.scope import Role
 from kpi.catalogue import load_catalogue
@@ -118,3 +119,12 @@ def test_a_page_opened_without_signing_in_shows_nothing(demo, use_installation):
     assert not at.exception
     assert [w.value for w in at.warning] == ["Log ind for at se denne side."]
     assert not at.metric and not at.dataframe and not at.title
+
+
+def test_a_leader_in_a_municipality_without_data_gets_a_plain_message(app, demo):
+    if demo.appstate.user("leder_kbh") is None:
+        demo.appstate.add_user(UserRecord("leder_kbh", "Karen København", None, Role.LEADER, 101, None),
+                               "demo-leder_kbh")
+    at = app("leder_kbh")
+    assert [i.value for i in at.info] == ["Der er endnu ingen tal for København for dette nøgletal."]
+    assert not at.metric
