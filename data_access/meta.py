@@ -24,7 +24,9 @@ class LoadInfo:
 
 def load_info(warehouse: Warehouse | None = None) -> LoadInfo:
     warehouse = warehouse or current_warehouse()
-    row = warehouse.query(select(meta_load.c.run_id, meta_load.c.data_as_of, meta_load.c.finished_at)).iloc[0]
+    newest = select(meta_load.c.run_id, meta_load.c.data_as_of, meta_load.c.finished_at).order_by(
+        meta_load.c.finished_at.desc()).limit(1)
+    row = warehouse.query(newest).iloc[0]
     return LoadInfo(row["run_id"], _as_date(row["data_as_of"]), row["finished_at"].to_pydatetime())
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 from sqlalchemy import (
+    BigInteger,
     Boolean,
     Column,
     Date,
@@ -132,12 +133,47 @@ dim_citizen = Table(
     Column("residence_municipality_code", SmallInteger),
 )
 
-# The real CPR number, kept apart from everything else so that it can be guarded on its own.
-citizen_identity = Table(
-    "citizen_identity",
+# Every citizen the deliveries mention, with what the CPR number itself tells (birth date, sex).
+known_citizen = Table(
+    "known_citizen",
     metadata,
     Column("citizen_key", String, primary_key=True),
-    Column("cpr", String(10), nullable=False),
+    Column("masked_cpr", String, nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("sex", String(1), nullable=False),
+)
+
+# The CPR register's current record per citizen (history in person_cpr_version).
+person_cpr = Table(
+    "person_cpr",
+    metadata,
+    Column("citizen_key", String, primary_key=True),
+    Column("first_name", String, nullable=False),
+    Column("last_name", String, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("birth_date", Date, nullable=False),
+    Column("residence_municipality_code", SmallInteger, nullable=False),
+    Column("moved_in", Date),
+    *_lineage(),
+)
+
+fact_residence = Table(
+    "fact_residence",
+    metadata,
+    Column("citizen_key", String, nullable=False),
+    Column("moved_in", Date, nullable=False),
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("moved_out", Date),
+    *_lineage(),
+)
+
+fact_relation = Table(
+    "fact_relation",
+    metadata,
+    Column("child_key", String, nullable=False),
+    Column("parent_key", String, nullable=False),
+    Column("relation", String, nullable=False),  # MOR | FAR
+    *_lineage(),
 )
 
 # --- Facts --------------------------------------------------------------------------------
@@ -177,12 +213,16 @@ fact_payment = Table(
     "fact_payment",
     metadata,
     Column("municipality_code", SmallInteger, nullable=False),
+    Column("voucher", BigInteger, nullable=False),
     Column("citizen_key", String),
-    Column("grant_key", String),
+    Column("source_system", String),  # the case system and grant id the posting names, if any
+    Column("reference", String),
+    Column("grant_key", String),  # the grant it pays, once that grant is known
     Column("account_string", String, nullable=False),
     Column("function_code", String, nullable=False),
     Column("posting_date", Date, nullable=False),
-    Column("period_month", Date, nullable=False),
+    Column("period_month", Date, nullable=False),  # the accounting month: the month of the posting date
+    Column("service_month", Date),  # the month paid for, when the posting text names it (mm-yyyy)
     Column("amount", Money, nullable=False),
     Column("text", String),
     *_lineage(),
@@ -208,6 +248,30 @@ fact_population = Table(
     Column("sex", String(1), nullable=False),
     Column("persons", Integer, nullable=False),
     *_lineage(),
+)
+
+fact_assessment = Table(
+    "fact_assessment",
+    metadata,
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("citizen_key", String, nullable=False),
+    Column("assessment_date", Date, nullable=False),
+    Column("instrument", String, nullable=False),  # VUM (functional level 0-4, lower is better) | TRIVSEL (0-10)
+    Column("score", Float, nullable=False),
+    Column("source_system", String),
+    Column("reference", String),
+    Column("grant_key", String),
+    *_lineage(),
+)
+
+# Data-quality findings on current grants, recomputed every run; registrations are never corrected.
+fact_grant_flag = Table(
+    "fact_grant_flag",
+    metadata,
+    Column("grant_key", String, nullable=False),
+    Column("flag_code", String, nullable=False),
+    Column("detail", String),
+    Column("amount", Money),  # money at stake, where the flag has a price (paying-municipality mismatch)
 )
 
 # One row per citizen, month and measure group: the grant active most days that month
@@ -270,6 +334,30 @@ agg_spend_month = Table(
     Column("amount_ytd", Money, nullable=False),
 )
 
+agg_grants_month = Table(
+    "agg_grants_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("source_system", String, nullable=False),
+    Column("caseworker_key", String, nullable=False),
+    Column("area", String, nullable=False),
+    Column("grants_active", Integer, nullable=False),
+    Column("grants_started", Integer, nullable=False),
+)
+
+agg_dq_month = Table(
+    "agg_dq_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("source_system", String, nullable=False),
+    Column("caseworker_key", String, nullable=False),
+    Column("area", String, nullable=False),
+    Column("flag_code", String, nullable=False),
+    Column("grants_flagged", Integer, nullable=False),
+)
+
 agg_budget_month = Table(
     "agg_budget_month",
     metadata,
@@ -283,6 +371,7 @@ agg_budget_month = Table(
 
 # --- Load metadata ----------------------------------------------------------------------------
 
+# One row per ETL run that built on this warehouse; the newest describes the published data.
 meta_load = Table(
     "meta_load",
     metadata,
@@ -290,6 +379,7 @@ meta_load = Table(
     Column("started_at", DateTime, nullable=False),
     Column("finished_at", DateTime, nullable=False),
     Column("data_as_of", Date, nullable=False),
+    Column("full_rebuild", Boolean, nullable=False),
     Column("inbox", String, nullable=False),
     Column("files", Integer, nullable=False),
     Column("rows_read", Integer, nullable=False),
@@ -297,6 +387,13 @@ meta_load = Table(
     Column("rows_quarantined", Integer, nullable=False),
 )
 
+meta_schema = Table(
+    "meta_schema",
+    metadata,
+    Column("fingerprint", String, nullable=False),
+)
+
+# Every file ever loaded into this warehouse (the catalog that makes runs incremental and idempotent).
 meta_load_file = Table(
     "meta_load_file",
     metadata,
@@ -305,6 +402,8 @@ meta_load_file = Table(
     Column("source", String, nullable=False),
     Column("extract_date", Date, nullable=False),
     Column("sha256", String, nullable=False),
+    Column("size", BigInteger, nullable=False),
+    Column("mtime_ns", BigInteger, nullable=False),
     Column("rows_read", Integer, nullable=False),
     Column("rows_loaded", Integer, nullable=False),
     Column("rows_quarantined", Integer, nullable=False),
@@ -322,6 +421,29 @@ quarantine = Table(
 )
 
 
+def _versioned(table: Table) -> Table:
+    """The type-2 history of a table: every version a row has had, valid from one load date to the next."""
+    return Table(
+        f"{table.name}_version",
+        metadata,
+        *[Column(c.name, c.type, nullable=c.nullable) for c in table.columns],
+        Column("valid_from", Date, nullable=False),  # extraction date of the delivery that brought this version
+        Column("valid_to", Date),  # extraction date of the delivery that replaced it; NULL: current
+    )
+
+
+# Keys of the tables whose sources deliver upserts; their history is kept in <table>_version.
+VERSIONED_KEYS: dict[str, tuple[str, ...]] = {
+    "fact_grant": ("grant_key",),
+    "fact_budget": ("municipality_code", "year", "function_code"),
+    "fact_population": ("municipality_code", "quarter_start", "age", "sex"),
+    "person_cpr": ("citizen_key",),
+    "fact_residence": ("citizen_key", "moved_in"),
+    "fact_relation": ("child_key", "parent_key"),
+}
+VERSIONS = {name: _versioned(metadata.tables[name]) for name in VERSIONED_KEYS}
+
+
 class Access(StrEnum):
     AGGREGATE = "aggregate"  # no persons: any analyst role, across municipalities
     PERSON = "person"  # person level: only through scoped functions
@@ -331,8 +453,9 @@ class Access(StrEnum):
 _AGGREGATE = {
     dim_municipality, dim_month, dim_measure_group, dim_legal_basis, dim_placement_type,
     dim_account_function, agg_persons_month, agg_population_month, agg_spend_month, agg_budget_month,
+    agg_grants_month, agg_dq_month,
 }
-_ADMIN = {meta_load, meta_load_file, quarantine}
+_ADMIN = {meta_load, meta_load_file, meta_schema, quarantine}
 
 TABLE_ACCESS: dict[str, Access] = {
     table.name: Access.AGGREGATE if table in _AGGREGATE else Access.ADMIN if table in _ADMIN else Access.PERSON

@@ -1,41 +1,45 @@
-"""Build the star schema in the attached warehouse (``wh``) from the common staging tables.
+"""Bring staged deliveries into the warehouse: reference data, pseudonyms, then each source's facts.
 
-Conforming never drops a row: every staged grant, payment, budget line and population
-count becomes exactly one fact row (``check_reconciled`` proves it before publishing).
+Applying never drops a row: every staged grant, posting, budget line, person, address, relation,
+population count and assessment reaches its table (``apply`` checks the counts as it goes).
 """
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import date
 
 import duckdb
 import pyarrow as pa
 
 from data_access.settings import CONFIG_DIR
 
+from .apply import append, apply_versioned
+
 DAYS_PER_MONTH = 30.44  # converts a daily rate to a monthly cost for commitments
 
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:
-    """Reference dimensions and source code aliases, from the project's catalogues in config/."""
+    """Reference dimensions and source code aliases from the project's catalogues, replaced on every run."""
     def csv_path(name: str) -> str:
         return str(CONFIG_DIR / name).replace("'", "''")
 
-    con.execute(f"""INSERT INTO wh.dim_municipality SELECT municipality_code, name, region_code, region_name,
-        latitude, longitude, population_thousands FROM read_csv('{csv_path("municipalities.csv")}', header = true)""")
-    con.execute(f"""INSERT INTO wh.dim_legal_basis SELECT legal_basis_code, law, CAST(paragraph AS VARCHAR),
+    def replace(table: str, select: str) -> None:
+        con.execute(f"DELETE FROM wh.{table}")
+        con.execute(f"INSERT INTO wh.{table} {select}")
+
+    replace("dim_municipality", f"""SELECT municipality_code, name, region_code, region_name, latitude, longitude,
+        population_thousands FROM read_csv('{csv_path("municipalities.csv")}', header = true)""")
+    replace("dim_legal_basis", f"""SELECT legal_basis_code, law, CAST(paragraph AS VARCHAR),
         CAST(subsection AS VARCHAR), CAST(item AS VARCHAR), text, area, measure_group, valid_from, valid_to,
         successor_code FROM read_csv('{csv_path("legal_bases.csv")}', header = true, all_varchar = true)""")
-    con.execute(f"""INSERT INTO wh.dim_placement_type SELECT placement_type_code, name, category,
-        CAST(historic AS BOOLEAN)
+    replace("dim_placement_type", f"""SELECT placement_type_code, name, category, CAST(historic AS BOOLEAN)
         FROM read_csv('{csv_path("placement_types.csv")}', header = true, all_varchar = true)""")
-    con.execute(f"""INSERT INTO wh.dim_account_function SELECT function_code, name, area
+    replace("dim_account_function", f"""SELECT function_code, name, area
         FROM read_csv('{csv_path("account_functions.csv")}', header = true, all_varchar = true)""")
-    con.execute(f"""INSERT INTO wh.dim_measure_group SELECT measure_group, name, area
+    replace("dim_measure_group", f"""SELECT measure_group, name, area
         FROM read_csv('{csv_path("measure_groups.csv")}', header = true, all_varchar = true)""")
-    con.execute(f"""CREATE TABLE ref_alias AS SELECT source_system, kind, source_value, code
+    con.execute(f"""CREATE OR REPLACE TABLE ref_alias AS SELECT source_system, kind, source_value, code
         FROM read_csv('{csv_path("source_code_aliases.csv")}', header = true, all_varchar = true)""")
     duplicated = con.execute("""SELECT source_system, kind, source_value FROM ref_alias
         GROUP BY ALL HAVING count(*) > 1""").fetchall()
@@ -43,156 +47,113 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> None:
         raise ValueError(f"config/source_code_aliases.csv: samme kildeværdi står flere gange: {duplicated}")
 
 
-def pseudonymise(con: duckdb.DuckDBPyConnection, key: str) -> None:
-    """map_citizen(cpr, citizen_key): a keyed HMAC, so that keys cannot be recomputed without the secret."""
-    numbers = [row[0] for row in con.execute("""
-        SELECT cpr FROM stg_person UNION SELECT cpr FROM stg_grant
-        UNION SELECT cpr FROM stg_payment WHERE cpr IS NOT NULL ORDER BY 1""").fetchall()]
+_STAGED_CPR = """
+    SELECT cpr FROM stg_person UNION SELECT cpr FROM stg_grant UNION SELECT cpr FROM stg_payment
+    UNION SELECT cpr FROM stg_address UNION SELECT child_cpr FROM stg_relation UNION SELECT parent_cpr FROM stg_relation
+    UNION SELECT cpr FROM stg_assessment"""
+
+
+def pseudonymise(con: duckdb.DuckDBPyConnection, key: str) -> int:
+    """Give every new CPR number a keyed-HMAC pseudonym; the mapping goes to the identity file only.
+
+    Leaves ``map_citizen(cpr, citizen_key)`` for the numbers in this run's deliveries; returns how many were new.
+    """
+    con.execute(f"CREATE OR REPLACE TEMP TABLE staged_cpr AS SELECT DISTINCT cpr FROM ({_STAGED_CPR}) "
+                "WHERE cpr IS NOT NULL")
+    numbers = [row[0] for row in con.execute(
+        "SELECT cpr FROM staged_cpr ANTI JOIN idn.citizen_identity USING (cpr) ORDER BY cpr").fetchall()]
     secret = key.encode("utf-8")
     keys = [hmac.new(secret, number.encode("ascii"), hashlib.sha256).hexdigest()[:32] for number in numbers]
-    con.register("citizen_keys", pa.table({"cpr": numbers, "citizen_key": keys}))
-    con.execute("CREATE TABLE map_citizen AS SELECT * FROM citizen_keys")
-    con.unregister("citizen_keys")
+    con.register("new_keys", pa.table({"cpr": pa.array(numbers, pa.string()),
+                                       "citizen_key": pa.array(keys, pa.string())}))
+    con.execute("INSERT INTO idn.citizen_identity SELECT citizen_key, cpr FROM new_keys")
+    con.execute("""INSERT INTO wh.known_citizen SELECT citizen_key, substr(cpr, 1, 6) || '-xxxx', cpr_birth_date(cpr),
+        CASE WHEN CAST(right(cpr, 1) AS INTEGER) % 2 = 1 THEN 'M' ELSE 'K' END FROM new_keys""")
+    con.unregister("new_keys")
+    con.execute("CREATE OR REPLACE TEMP TABLE map_citizen AS "
+                "SELECT i.cpr, i.citizen_key FROM idn.citizen_identity i SEMI JOIN staged_cpr USING (cpr)")
+    return len(numbers)
 
 
-def build_star(con: duckdb.DuckDBPyConnection, data_as_of: date) -> None:
-    as_of = f"DATE '{data_as_of.isoformat()}'"
-    con.execute("CREATE MACRO age_on(born, day) AS year(day) - year(born) - "
-                "CASE WHEN month(day) * 100 + day(day) < month(born) * 100 + day(born) THEN 1 ELSE 0 END")
+def _staged(con: duckdb.DuckDBPyConnection, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table}").fetchall()[0][0]
 
-    # Months: from the first month of payment history to the last complete month before the extraction.
-    first_month = con.execute("""SELECT coalesce(
-        (SELECT date_trunc('month', min(posting_date)) FROM stg_payment),
-        (SELECT min(quarter_start) FROM stg_population))""").fetchone()[0]
-    if first_month is None:
-        raise ValueError("leverancen har hverken posteringer eller befolkningstal, så der er ingen måneder at vise")
-    con.execute(f"""INSERT INTO wh.dim_month
-        SELECT m, year(m), quarter(m), month(m), day(last_day(m))
-        FROM (SELECT CAST(unnest(generate_series(DATE '{first_month:%Y-%m-%d}',
-                                                  {as_of} - INTERVAL 1 MONTH, INTERVAL 1 MONTH)) AS DATE) AS m)""")
 
-    con.execute("""INSERT INTO wh.citizen_identity SELECT citizen_key, cpr FROM map_citizen""")
-    con.execute("""INSERT INTO wh.dim_citizen
-        SELECT k.citizen_key,
-               coalesce(p.first_name || ' ' || p.last_name, '(ikke i CPR-udtrækket)'),
-               substr(k.cpr, 1, 6) || '-xxxx',
-               coalesce(p.birth_date, cpr_birth_date(k.cpr)),
-               coalesce(p.sex, CASE WHEN CAST(right(k.cpr, 1) AS INTEGER) % 2 = 1 THEN 'M' ELSE 'K' END),
-               p.residence_municipality_code
-        FROM map_citizen k LEFT JOIN stg_person p USING (cpr)""")
+def _checked(con: duckdb.DuckDBPyConnection, staged: str, loaded: int) -> None:
+    expected = _staged(con, staged)
+    if loaded != expected:
+        raise AssertionError(f"afstemning fejlede: {staged} har {expected} rækker, men {loaded} blev indlæst")
 
-    con.execute("""INSERT INTO wh.dim_caseworker
-        SELECT acting_municipality_code || ':' || caseworker_id, acting_municipality_code,
-               arg_max(source_system, grant_date), caseworker_id,
-               arg_max(caseworker_name, grant_date), arg_max(unit, grant_date)
-        FROM stg_grant GROUP BY acting_municipality_code, caseworker_id""")
-    con.execute("""CREATE TABLE provider_keys AS
-        SELECT DISTINCT source_system, source_file, source_line,
-               CASE WHEN provider_cvr IS NOT NULL THEN 'CVR:' || provider_cvr
-                    WHEN provider_name IS NOT NULL THEN 'NAVN:' || acting_municipality_code || ':' || provider_name
-               END AS provider_key, provider_cvr, provider_name
-        FROM stg_grant""")
-    con.execute("""INSERT INTO wh.dim_provider
-        SELECT provider_key, any_value(provider_cvr), min(provider_name)
-        FROM provider_keys WHERE provider_key IS NOT NULL GROUP BY provider_key""")
 
-    con.execute(f"""INSERT INTO wh.fact_grant
-        SELECT g.source_system || ':' || g.acting_municipality_code || ':' || g.source_grant_id,
+def apply_deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
+    """Every staged source into its warehouse tables; returns the new versions or rows per table."""
+    result = {}
+    provider = """CASE WHEN g.provider_cvr IS NOT NULL THEN 'CVR:' || g.provider_cvr
+                       WHEN g.provider_name IS NOT NULL
+                       THEN 'NAVN:' || g.acting_municipality_code || ':' || g.provider_name END"""
+    result["fact_grant"] = apply_versioned(con, "fact_grant", f"""
+        SELECT g.source_system || ':' || g.acting_municipality_code || ':' || g.source_grant_id AS grant_key,
                g.source_system, g.source_grant_id, g.case_id, k.citizen_key,
-               g.acting_municipality_code || ':' || g.caseworker_id,
-               g.acting_municipality_code, g.paying_municipality_code, lb.area, lb.measure_group,
-               g.legal_basis_code, g.legal_basis_as_registered, g.measure_text, g.placement_type_code,
-               g.target_group, pk.provider_key, g.grant_date, g.start_date, g.end_date, g.registered_date,
-               g.rate, g.rate_unit, g.fee_count,
-               CASE g.rate_unit WHEN 'day' THEN round(g.rate * {DAYS_PER_MONTH}, 2) ELSE g.rate END,
-               account_function(g.account), g.source_file, g.source_line, getvariable('run_id')
-        FROM stg_grant g
-        JOIN map_citizen k USING (cpr)
-        JOIN wh.dim_legal_basis lb USING (legal_basis_code)
-        JOIN provider_keys pk USING (source_system, source_file, source_line)""")
+               g.acting_municipality_code || ':' || g.caseworker_id AS caseworker_key, g.acting_municipality_code,
+               g.paying_municipality_code, lb.area, lb.measure_group, g.legal_basis_code, g.legal_basis_as_registered,
+               g.measure_text, g.placement_type_code, g.target_group, {provider} AS provider_key, g.grant_date,
+               g.start_date, g.end_date, g.registered_date, g.rate, g.rate_unit, g.fee_count,
+               CASE g.rate_unit WHEN 'day' THEN round(g.rate * {DAYS_PER_MONTH}, 2) ELSE g.rate END AS monthly_cost,
+               account_function(g.account) AS function_code, g.source_file, g.source_line,
+               getvariable('run_id') AS etl_run_id, g.extract_date AS valid_from
+        FROM stg_grant g JOIN map_citizen k USING (cpr) JOIN wh.dim_legal_basis lb USING (legal_basis_code)""")
+    _checked(con, "stg_grant", _staged(con, "incoming"))
+    con.execute(f"""INSERT OR REPLACE INTO wh.dim_provider
+        SELECT provider_key, arg_max(provider_cvr, extract_date), arg_max(provider_name, extract_date)
+        FROM (SELECT {provider} AS provider_key, g.* FROM stg_grant g) WHERE provider_key IS NOT NULL
+        GROUP BY provider_key""")
+    con.execute("""INSERT OR REPLACE INTO wh.dim_caseworker
+        SELECT acting_municipality_code || ':' || caseworker_id, acting_municipality_code,
+               arg_max(source_system, extract_date), caseworker_id, arg_max(caseworker_name, extract_date),
+               arg_max(unit, extract_date)
+        FROM stg_grant GROUP BY acting_municipality_code, caseworker_id""")
 
-    con.execute("""INSERT INTO wh.fact_payment
-        SELECT p.municipality_code, k.citizen_key, g.grant_key, p.account, account_function(p.account),
-               p.posting_date, date_trunc('month', p.posting_date), p.amount, p.text,
-               p.source_file, p.source_line, getvariable('run_id')
-        FROM stg_payment p
-        LEFT JOIN map_citizen k USING (cpr)
+    result["fact_payment"] = append(con, "fact_payment", """
+        SELECT p.municipality_code, p.voucher, k.citizen_key, p.source_system, p.reference, g.grant_key,
+               p.account AS account_string, account_function(p.account) AS function_code, p.posting_date,
+               date_trunc('month', p.posting_date) AS period_month,
+               CAST(try_strptime('01-' || regexp_extract(p.text, '([0-9]{2}-[0-9]{4})$', 1), '%d-%m-%Y') AS DATE)
+                   AS service_month,
+               p.amount, p.text, p.source_file, p.source_line,
+               getvariable('run_id') AS etl_run_id
+        FROM stg_payment p LEFT JOIN map_citizen k USING (cpr)
         LEFT JOIN wh.fact_grant g ON g.source_system = p.source_system
              AND g.acting_municipality_code = p.municipality_code AND g.source_grant_id = p.reference""")
-    con.execute("""INSERT INTO wh.fact_budget SELECT municipality_code, year, function_code, original_budget,
-        corrected_budget, source_file, source_line, getvariable('run_id') FROM stg_budget""")
-    con.execute("""INSERT INTO wh.fact_population SELECT municipality_code, quarter_start, age, sex, persons,
-        source_file, source_line, getvariable('run_id') FROM stg_population""")
+    _checked(con, "stg_payment", result["fact_payment"])
 
-    _person_months(con, as_of)
-    _aggregates(con)
+    for table, select in (
+        ("fact_budget", """SELECT municipality_code, year, function_code, original_budget, corrected_budget,
+                 source_file, source_line, getvariable('run_id') AS etl_run_id, extract_date AS valid_from
+                 FROM stg_budget"""),
+        ("fact_population", """SELECT municipality_code, quarter_start, age, sex, persons, source_file, source_line,
+                 getvariable('run_id') AS etl_run_id, extract_date AS valid_from FROM stg_population"""),
+        ("person_cpr", """SELECT k.citizen_key, first_name, last_name, sex, birth_date, residence_municipality_code,
+                 moved_in, source_file, source_line, getvariable('run_id') AS etl_run_id, extract_date AS valid_from
+                 FROM stg_person JOIN map_citizen k USING (cpr)"""),
+        ("fact_residence", """SELECT k.citizen_key, moved_in, municipality_code, moved_out, source_file,
+                 source_line, getvariable('run_id') AS etl_run_id, extract_date AS valid_from
+                 FROM stg_address JOIN map_citizen k USING (cpr)"""),
+        ("fact_relation", """SELECT c.citizen_key AS child_key, p.citizen_key AS parent_key, relation, source_file,
+                 source_line, getvariable('run_id') AS etl_run_id, extract_date AS valid_from FROM stg_relation r
+                 JOIN map_citizen c ON c.cpr = r.child_cpr JOIN map_citizen p ON p.cpr = r.parent_cpr"""),
+    ):
+        result[table] = apply_versioned(con, table, select)
+        _checked(con, _STAGE_OF[table], _staged(con, "incoming"))
 
-
-def _person_months(con: duckdb.DuckDBPyConnection, as_of: str) -> None:
-    """One row per citizen, month and measure group; the grant active most days that month lends its attributes."""
-    con.execute(f"""INSERT INTO wh.fact_person_month
-        WITH active AS (
-            SELECT g.*, m.month,
-                   datediff('day', greatest(g.start_date, m.month),
-                            least(coalesce(g.end_date, {as_of} - 1), last_day(m.month))) + 1 AS days_active
-            FROM wh.fact_grant g JOIN wh.dim_month m
-              ON g.start_date <= last_day(m.month) AND coalesce(g.end_date, DATE '9999-12-31') >= m.month
-        ), ranked AS (
-            SELECT *, row_number() OVER (PARTITION BY citizen_key, month, measure_group
-                                         ORDER BY days_active DESC, start_date DESC, grant_key) AS rank
-            FROM active WHERE days_active > 0
-        )
-        SELECT r.citizen_key, r.month, r.area, r.measure_group, r.grant_key, r.paying_municipality_code,
-               r.acting_municipality_code, r.placement_type_code, r.legal_basis_code, r.caseworker_key,
-               r.provider_key, age_on(c.birth_date, last_day(r.month)), c.sex, r.days_active
-        FROM ranked r JOIN wh.dim_citizen c USING (citizen_key)
-        WHERE r.rank = 1""")
-
-
-def _aggregates(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("""INSERT INTO wh.agg_persons_month
-        SELECT month, paying_municipality_code, acting_municipality_code, area, measure_group,
-               placement_type_code, legal_basis_code, age, sex, count(*), sum(days_active)
-        FROM wh.fact_person_month GROUP BY ALL""")
-
-    # Each month takes the newest quarter DST had counted by then (figures come quarterly).
-    con.execute("""INSERT INTO wh.agg_population_month
-        WITH latest AS (
-            SELECT m.month, q.municipality_code, max(q.quarter_start) AS quarter_start
-            FROM wh.dim_month m JOIN (SELECT DISTINCT municipality_code, quarter_start FROM wh.fact_population) q
-              ON q.quarter_start <= m.month
-            GROUP BY ALL)
-        SELECT l.month, p.municipality_code, p.age, p.sex, p.persons
-        FROM latest l JOIN wh.fact_population p USING (municipality_code, quarter_start)""")
-
-    con.execute("""INSERT INTO wh.agg_spend_month
-        WITH monthly AS (
-            SELECT period_month AS month, municipality_code, function_code, sum(amount) AS amount
-            FROM wh.fact_payment GROUP BY ALL),
-        grid AS (
-            SELECT m.month, k.municipality_code, k.function_code
-            FROM wh.dim_month m CROSS JOIN (SELECT DISTINCT municipality_code, function_code FROM monthly) k)
-        SELECT g.month, g.municipality_code, g.function_code, f.area, coalesce(mo.amount, 0),
-               sum(coalesce(mo.amount, 0)) OVER (PARTITION BY g.municipality_code, g.function_code, year(g.month)
-                                                 ORDER BY g.month)
-        FROM grid g LEFT JOIN monthly mo USING (month, municipality_code, function_code)
-        JOIN wh.dim_account_function f USING (function_code)""")
-
-    # Pro rata over the months of the year that the history covers, so a year that starts
-    # mid-way compares its spend with the matching share of the budget.
-    con.execute("""INSERT INTO wh.agg_budget_month
-        SELECT m.month, b.municipality_code, b.function_code, f.area, b.corrected_budget,
-               round(b.corrected_budget * row_number() OVER (
-                   PARTITION BY b.municipality_code, b.function_code, b.year ORDER BY m.month) / 12, 2)
-        FROM wh.dim_month m JOIN wh.fact_budget b ON b.year = m.year
-        JOIN wh.dim_account_function f USING (function_code)""")
+    result["fact_assessment"] = append(con, "fact_assessment", """
+        SELECT a.municipality_code, k.citizen_key, a.assessment_date, a.instrument, a.score, a.source_system,
+               a.reference, g.grant_key, a.source_file, a.source_line, getvariable('run_id') AS etl_run_id
+        FROM stg_assessment a JOIN map_citizen k USING (cpr)
+        LEFT JOIN wh.fact_grant g ON g.source_system = a.source_system
+             AND g.acting_municipality_code = a.municipality_code AND g.source_grant_id = a.reference""")
+    _checked(con, "stg_assessment", result["fact_assessment"])
+    return result
 
 
-def check_reconciled(con: duckdb.DuckDBPyConnection) -> None:
-    """Every staged row became exactly one fact row; anything else is a bug, and the run must fail."""
-    pairs = (("stg_grant", "wh.fact_grant"), ("stg_payment", "wh.fact_payment"),
-             ("stg_budget", "wh.fact_budget"), ("stg_population", "wh.fact_population"))
-    for staged, fact in pairs:
-        counts = con.execute(f"SELECT (SELECT count(*) FROM {staged}), (SELECT count(*) FROM {fact})").fetchone()
-        if counts[0] != counts[1]:
-            raise AssertionError(f"afstemning fejlede: {staged} har {counts[0]} rækker, {fact} har {counts[1]}")
+_STAGE_OF = {"fact_budget": "stg_budget", "fact_population": "stg_population", "person_cpr": "stg_person",
+             "fact_residence": "stg_address", "fact_relation": "stg_relation"}

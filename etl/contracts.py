@@ -7,7 +7,7 @@ kind knows how to turn the raw text into a typed value and what to say when it c
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 
 FIRST_PLAUSIBLE, LAST_PLAUSIBLE = date(1900, 1, 1), date(2100, 12, 31)
@@ -46,6 +46,9 @@ KINDS: dict[str, Kind] = {
         "CASE WHEN regexp_full_match({raw}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}') "
         "THEN CAST(try_strptime({raw}, '%Y-%m-%d') AS DATE) END"),
         "ugyldig dato (forventet åååå-mm-dd)"),
+    "date_ymd": Kind(_plausible_date(
+        "CASE WHEN regexp_full_match({raw}, '[0-9]{{8}}') THEN CAST(try_strptime({raw}, '%Y%m%d') AS DATE) END"),
+        "ugyldig dato (forventet ååååmmdd)"),
     "timestamp_iso": Kind(
         "CASE WHEN regexp_full_match({raw}, '[0-9]{{4}}-[0-9]{{2}}-[0-9]{{2}}T[0-9]{{2}}:[0-9]{{2}}:[0-9]{{2}}') "
         "THEN try_strptime({raw}, '%Y-%m-%dT%H:%M:%S') END",
@@ -64,6 +67,15 @@ KINDS: dict[str, Kind] = {
         "(SELECT {raw} FROM wh.dim_account_function f WHERE regexp_full_match({raw}, '[0-9]{{9}}') "
         "AND f.function_code = account_function({raw}))",
         "ukendt konto (9 cifre, hvis funktion skal findes i kontoplanen)"),
+    "account_dotted": Kind(
+        "(SELECT replace({raw}, '.', '') FROM wh.dim_account_function f "
+        "WHERE regexp_full_match({raw}, '[0-9]\\.[0-9]{{2}}\\.[0-9]{{2}}\\.[0-9]\\.[0-9]{{3}}') "
+        "AND f.function_code = left({raw}, 7))",
+        "ukendt konto (forventet fx 5.28.22.1.002, hvis funktion skal findes i kontoplanen)"),
+    "function_digits": Kind(
+        "(SELECT f.function_code FROM wh.dim_account_function f WHERE regexp_full_match({raw}, '[0-9]{{5}}') "
+        "AND f.function_code = account_function({raw}))",
+        "ukendt funktion i kontoplanen (forventet fx 52822)"),
     "function_code": Kind(
         "(SELECT f.function_code FROM wh.dim_account_function f WHERE f.function_code = {raw})",
         "ukendt funktion i kontoplanen"),
@@ -137,20 +149,26 @@ class RowRule:
 @dataclass(frozen=True)
 class Contract:
     source: str  # short name, e.g. kmd_grants
-    system: str  # source system: KMD, DUBU, PRISME, CPR, DST
+    system: str  # source system: KMD, DUBU, AS2007, PRISME, OPUS, CPR, DST
     title: str  # Danish, for messages and the run log
     pattern: re.Pattern  # file name, with a 'date' group (YYYYMMDD) and optionally 'municipality'
-    format: str  # delimited | jsonl
-    encoding: str  # cp1252 | utf-8 | utf-8-sig
+    format: str  # delimited | jsonl | xml
+    encoding: str  # cp1252 | utf-8 | utf-8-sig | iso-8859-1
     fields: tuple[Field, ...]
     key: tuple[str, ...] = ()
     rules: tuple[RowRule, ...] = ()
     delimiter: str = ";"
-    file_fields: dict[str, str] = field(default_factory=dict)  # typed column ← file-name group
+    # upsert: a delivery holds new and changed rows, and a key may come again in a later delivery (history
+    # is kept); append: every row is new, and a key already loaded is a duplicate.
+    semantics: str = "upsert"
+    loaded_keys: str = ""  # append sources: SELECT of the key columns (and source_file, source_line) already loaded
+    names_grant: bool = False  # rows may name a grant (source_system, reference) that must exist in that system
+    xml_root: str = ""  # xml: the document element
+    xml_record: str = ""  # xml: the element holding one record; field sources are paths below it
 
     @property
     def targets(self) -> list[str]:
-        return [f.target for f in self.fields] + list(self.file_fields)
+        return [f.target for f in self.fields]
 
 
 def sql_literal(text: str) -> str:

@@ -14,7 +14,10 @@ from .sources import SOURCES
 KIND_TEXT = {
     "text": "text", "int": "whole number", "count": "count (0 or more)",
     "decimal_comma": "amount with decimal comma, no thousands separator (`1234,50`)",
-    "decimal": "JSON number (`1234.5`)", "date_dmy": "date `dd-mm-yyyy`", "date_iso": "date `yyyy-mm-dd`",
+    "decimal": "number with decimal point (`1234.5`)", "date_dmy": "date `dd-mm-yyyy`",
+    "date_iso": "date `yyyy-mm-dd`", "date_ymd": "date `yyyymmdd`",
+    "account_dotted": "account string with dots: function, dranst, grouping (`5.28.22.1.002`)",
+    "function_digits": "account function as five digits (`52822`)",
     "timestamp_iso": "time `yyyy-mm-ddThh:mm:ss`", "municipality_code": "municipality code (3-4 digits, known)",
     "municipality_name": "municipality name as Danmarks Statistik writes it",
     "cpr": "CPR number (10 digits, dash allowed)",
@@ -42,22 +45,40 @@ contract before anything is loaded:
 - Empty values (or only spaces) count as missing. Rows are never corrected (F-DATA-NOCORRECT).
 
 The extraction date is part of every file name (`YYYYMMDD`): the data run up to the day before.
+A delivery may be a full extract or one night's changes; the ETL loads only files it has not
+loaded before, in extraction-date order, and rejects a file older than one already loaded from
+the same source and municipality, or a loaded file whose content has changed. Grants, budgets,
+CPR data and population are upserts whose earlier versions are kept; postings and assessments
+are added. A posting or assessment naming a grant its case system never registered is put in
+quarantine. See [design-deliveries.md](design-deliveries.md).
 """
+
+
+def _format(contract: Contract) -> str:
+    if contract.format == "jsonl":
+        return "JSON lines (one object per line); columns are paths into the object"
+    if contract.format == "xml":
+        return (f"XML, document element `<{contract.xml_root}>`, one `<{contract.xml_record}>` per record; columns "
+                "are paths below it (`@name` is an attribute)")
+    return f"delimited text, separator `{contract.delimiter}`, fields may be quoted with `\"`"
 
 
 def render(contract: Contract, conform_target: str) -> str:
     lines = [f"## {contract.title}", "", f"- Source system: {contract.system}",
              f"- File name: `{contract.pattern.pattern}`",
-             f"- Format: {'JSON lines (one object per line)' if contract.format == 'jsonl' else 'delimited text'}"
-             + (f", separator `{contract.delimiter}`" if contract.format == "delimited" else ""),
+             f"- Format: {_format(contract)}",
              f"- Encoding: {ENCODING_NAMES[contract.encoding]}"
              + (" (a byte-order mark is expected)" if contract.encoding == "utf-8-sig" else ""),
-             f"- Key (unique across all files of this source): {', '.join(f'`{k}`' for k in contract.key) or 'none'}",
+             f"- Key: {', '.join(f'`{k}`' for k in contract.key) or 'none'} "
+             + ("(unique within a delivery; a later delivery updates the row, and the earlier version is kept)"
+                if contract.semantics == "upsert" else "(unique across every delivery ever loaded; rows are added)"),
              f"- Loaded into: `{conform_target}`", "",
              "| Column | Kind | Required | Loaded as | When invalid |", "|---|---|---|---|---|"]
     for field in contract.fields:
-        if field.values is not None:
+        if field.values is not None and set(field.values) == set(field.values.values()):
             kind = "one of " + ", ".join(f"`{v}`" for v in field.values)
+        elif field.values is not None:
+            kind = "one of " + ", ".join(f"`{v}` ({field.values[v]})" for v in field.values)
         elif field.lookup is not None:
             kind = f"code, translated by `config/source_code_aliases.csv` ({field.lookup})"
         else:

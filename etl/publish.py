@@ -1,8 +1,8 @@
 """Atomic publishing of warehouse files, and the lock that keeps two ETL runs apart.
 
-The app opens ``current.duckdb``, a symbolic link. A run builds its file under
-``.building/``, moves it beside the link when complete, and switches the link with one
-``rename``: readers see the old warehouse or the new one, never a half-built file.
+The app opens ``current.duckdb``, a symbolic link (and, for CPR look-ups, ``identity.duckdb``). A
+run builds its files under ``.building/``, moves each beside its link when complete, and switches
+the link with one ``rename``: readers see the old files or the new ones, never a half-built file.
 """
 
 from __future__ import annotations
@@ -11,10 +11,7 @@ import fcntl
 import os
 from pathlib import Path
 
-from data_access.settings import PUBLISHED_NAME
-
 KEEP_PUBLISHED = 3
-FILE_PREFIX = "overblik-"
 
 
 class EtlBusy(RuntimeError):
@@ -61,28 +58,29 @@ def clear_stale_builds(warehouse_dir: Path) -> list[str]:
     return removed
 
 
-def publish(new_file: Path, warehouse_dir: Path) -> Path:
+def publish(new_file: Path, warehouse_dir: Path, link_name: str, prefix: str) -> Path:
+    """Move ``new_file`` next to ``link_name`` and point the link at it in one rename; keep the newest few."""
     final = warehouse_dir / new_file.name
     _fsync(new_file)
     os.replace(new_file, final)
-    link = warehouse_dir / PUBLISHED_NAME
-    staging_link = warehouse_dir / f".{PUBLISHED_NAME}.{os.getpid()}"
+    link = warehouse_dir / link_name
+    staging_link = warehouse_dir / f".{link_name}.{os.getpid()}"
     if staging_link.is_symlink() or staging_link.exists():
         staging_link.unlink()
     os.symlink(final.name, staging_link)
     os.replace(staging_link, link)
     _fsync_dir(warehouse_dir)
-    _prune(warehouse_dir, keep=final)
+    _prune(warehouse_dir, prefix, keep=final)
     return final
 
 
-def published_file(warehouse_dir: Path) -> Path | None:
-    link = warehouse_dir / PUBLISHED_NAME
+def published_file(warehouse_dir: Path, link_name: str) -> Path | None:
+    link = warehouse_dir / link_name
     return link.resolve() if link.exists() else None
 
 
-def _prune(warehouse_dir: Path, keep: Path) -> None:
-    files = sorted(warehouse_dir.glob(f"{FILE_PREFIX}*.duckdb"), key=lambda p: p.name, reverse=True)
+def _prune(warehouse_dir: Path, prefix: str, keep: Path) -> None:
+    files = sorted(warehouse_dir.glob(f"{prefix}*.duckdb"), key=lambda p: p.name, reverse=True)
     for old in files[KEEP_PUBLISHED:]:
         if old != keep:
             old.unlink()

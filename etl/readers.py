@@ -1,24 +1,34 @@
-"""Read a delivery file into raw text columns, line by line, without interpreting values.
+"""Read a delivery file into the table ``raw_file``: its text columns and the line each row came from.
 
-A file that cannot be read at all (wrong encoding, missing columns, empty) is rejected
-whole with ``FileRejected``; a single bad line (wrong number of fields, broken JSON) is
-reported as a problem for quarantine and the rest of the file is read.
+A file that cannot be read at all (wrong encoding, missing columns, broken XML, empty) is rejected
+whole with ``FileRejected``; a single bad line (wrong number of fields, broken JSON) is reported as
+a problem for quarantine and the rest of the file is read.
+
+Delimited files are read by DuckDB's own CSV reader, which keeps file order, so a row's line
+follows from its position and the lines DuckDB rejected; a file with blank lines inside or line
+breaks within quotes goes through the exact (slower) Python reader instead.
 """
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 import json
+import re
+import xml.parsers.expat
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import duckdb
 import pyarrow as pa
 
-from .contracts import Contract
+from .contracts import Contract, sql_literal
 
-ENCODING_NAMES = {"cp1252": "Windows-1252", "utf-8": "UTF-8", "utf-8-sig": "UTF-8"}
+ENCODING_NAMES = {"cp1252": "Windows-1252", "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "iso-8859-1": "ISO-8859-1"}
 _UTF8_BOM, _UTF16_BOMS = b"\xef\xbb\xbf", (b"\xff\xfe", b"\xfe\xff")
+_BLANK_LINE = re.compile(rb"\n[ \t]*\r?\n.")
+_FIELD_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
 class FileRejected(Exception):
@@ -35,34 +45,53 @@ class Problem:
 
 @dataclass
 class RawFile:
-    table: pa.Table  # _line plus one text column per contract field, named by the field's source
     rows_read: int
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
+    reader: str = "duckdb"  # which reader took the file: duckdb | python
 
 
-def read_raw(path: Path, contract: Contract) -> RawFile:
-    text = _decode(path.read_bytes(), contract)
+def read_into(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, workdir: Path) -> RawFile:
+    """Fill ``raw_file`` (``_line`` plus one text column per contract field, named by the field's source)."""
+    if path.stat().st_size == 0:
+        raise FileRejected("filen er tom")
+    if contract.format == "delimited":
+        return _read_delimited(con, path, contract, workdir)
     if contract.format == "jsonl":
-        return _read_jsonl(text, contract)
-    return _read_delimited(text, contract)
+        table, result = _read_jsonl(_decode(path.read_bytes(), contract), contract)
+    else:
+        table, result = _read_xml(path.read_bytes(), contract)
+    _register(con, table)
+    return result
+
+
+def _register(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    con.register("raw_arrow", table)
+    con.execute("CREATE OR REPLACE TEMP TABLE raw_file AS SELECT * FROM raw_arrow")
+    con.unregister("raw_arrow")
+
+
+# --- encodings -----------------------------------------------------------------------------------
+
+def _check_start(head: bytes, contract: Contract) -> None:
+    expected = ENCODING_NAMES[contract.encoding]
+    if not head.strip():
+        raise FileRejected("filen er tom")
+    if head.startswith(_UTF16_BOMS):
+        raise FileRejected(f"filen er gemt som UTF-16; kontrakten kræver {expected}")
+    if head.startswith(_UTF8_BOM) and contract.encoding in ("cp1252", "iso-8859-1"):
+        raise FileRejected(f"filen er gemt som UTF-8 (med byte-order mark); kontrakten kræver {expected}")
 
 
 def _decode(data: bytes, contract: Contract) -> str:
-    expected = ENCODING_NAMES[contract.encoding]
-    if not data.strip():
-        raise FileRejected("filen er tom")
-    if data.startswith(_UTF16_BOMS):
-        raise FileRejected(f"filen er gemt som UTF-16; kontrakten kræver {expected}")
+    _check_start(data[:4096], contract)
     if data.startswith(_UTF8_BOM):
-        if contract.encoding == "cp1252":
-            raise FileRejected("filen er gemt som UTF-8 (med byte-order mark); kontrakten kræver Windows-1252")
         data = data[len(_UTF8_BOM):]
     if contract.encoding == "cp1252":
         if not data.isascii() and _is_utf8(data):
             raise FileRejected("filen ser ud til at være gemt som UTF-8; kontrakten kræver Windows-1252")
-        return _strict_decode(data, "cp1252", expected)
-    return _strict_decode(data, "utf-8", expected)
+        return _strict_decode(data, "cp1252", ENCODING_NAMES["cp1252"])
+    return _strict_decode(data, "utf-8", ENCODING_NAMES[contract.encoding])
 
 
 def _is_utf8(data: bytes) -> bool:
@@ -78,8 +107,7 @@ def _strict_decode(data: bytes, codec: str, expected: str) -> str:
         return data.decode(codec)
     except UnicodeDecodeError as error:
         line = data[: error.start].count(b"\n") + 1
-        byte = data[error.start]
-        raise FileRejected(f"filen er ikke gyldig {expected}: byten 0x{byte:02X} i linje {line} "
+        raise FileRejected(f"filen er ikke gyldig {expected}: byten 0x{data[error.start]:02X} i linje {line} "
                            f"kan ikke læses (er filen gemt med en anden tegnkodning?)") from None
 
 
@@ -90,30 +118,160 @@ def _clean(value: str | None) -> str | None:
     return value or None
 
 
-def _read_delimited(text: str, contract: Contract) -> RawFile:
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=contract.delimiter, strict=True)
-    try:
-        header = [name.strip() for name in next(reader)]
-    except (StopIteration, csv.Error) as error:
-        raise FileRejected(f"filens første linje kan ikke læses som kolonneoverskrifter ({error})") from None
+def _arrow(contract: Contract, lines: list[int], columns: list[list[str | None]]) -> pa.Table:
+    arrays = {"_line": pa.array(lines, pa.int32())}
+    for spec, values in zip(contract.fields, columns, strict=True):
+        arrays[spec.source] = pa.array(values, pa.string())
+    return pa.table(arrays)
+
+
+def _check_header(header: list[str], contract: Contract) -> list[str]:
+    """Columns may come in any order and extras are ignored; missing or repeated ones reject the file."""
     expected = [f.source for f in contract.fields]
     duplicates = sorted({name for name in header if header.count(name) > 1})
     if duplicates:
         raise FileRejected("kolonnen/kolonnerne " + ", ".join(duplicates) + " står flere gange i overskriften")
     missing = [name for name in expected if name not in header]
     if missing:
-        if len(header) == 1 and contract.delimiter not in header[0] and len(expected) > 1:
-            raise FileRejected(f"overskriften har ingen '{contract.delimiter}'; er filen semikolonsepareret?")
+        if len(header) == 1 and len(expected) > 1:
+            raise FileRejected(f"overskriften har ingen '{contract.delimiter}'; er filen adskilt med "
+                               f"'{contract.delimiter}'?")
         raise FileRejected("mangler kolonnen/kolonnerne " + ", ".join(missing))
     extra = [name for name in header if name not in expected]
-    positions = [header.index(name) for name in expected]
-    notes = ["ekstra kolonne(r) ignoreret: " + ", ".join(extra)] if extra else []
+    return ["ekstra kolonne(r) ignoreret: " + ", ".join(extra)] if extra else []
 
-    columns: list[list[str | None]] = [[] for _ in expected]
-    lines: list[int] = []
+
+# --- delimited: DuckDB's reader, or Python's when the file is irregular ------------------------------
+
+def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, workdir: Path) -> RawFile:
+    with open(path, "rb") as handle:
+        head = handle.read(1 << 16)
+    _check_start(head, contract)
+    start = len(_UTF8_BOM) if head[:3] == _UTF8_BOM else 0
+    first_break = head.find(b"\n", start)
+    header_bytes = head[start:first_break if first_break >= 0 else len(head)]
+    lines, irregular = _line_structure(path)
+    readable = path
+    if contract.encoding == "cp1252":
+        readable = workdir / (path.name + ".utf8")
+        _transcode_cp1252(path, readable)
+        header_text = header_bytes.decode("cp1252")
+    else:
+        header_text = _strict_decode(header_bytes, "utf-8", ENCODING_NAMES[contract.encoding])
+    try:
+        header = [name.strip().strip('"') for name in next(csv.reader([header_text.rstrip("\r")],
+                                                                     delimiter=contract.delimiter))]
+    except StopIteration:
+        raise FileRejected("filens første linje kan ikke læses som kolonneoverskrifter") from None
+    notes = _check_header(header, contract)
+    if irregular:
+        return _python_delimited(con, readable, contract, notes)
+    result = _duckdb_delimited(con, readable, contract, header, lines, notes)
+    return result if result is not None else _python_delimited(con, readable, contract, notes)
+
+
+def _line_structure(path: Path) -> tuple[int, bool]:
+    """Physical lines, and whether a blank line sits inside the file (then the exact reader is needed)."""
+    lines, irregular, tail, last = 0, False, b"", b""
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 24), b""):
+            lines += block.count(b"\n")
+            irregular = irregular or _BLANK_LINE.search(tail + block) is not None
+            tail, last = block[-8:], block[-1:]
+    return lines + (0 if last == b"\n" else 1), irregular
+
+
+def _transcode_cp1252(source: Path, target: Path) -> None:
+    """Windows-1252 to UTF-8 for DuckDB, in blocks; bytes Windows-1252 does not define reject the file,
+    and so does a file that is valid UTF-8 with non-ASCII text (saved in the wrong encoding)."""
+    decoder, utf8 = codecs.getincrementaldecoder("cp1252")(), codecs.getincrementaldecoder("utf-8")()
+    line, non_ascii, valid_utf8 = 1, False, True
+    with open(source, "rb") as reader, open(target, "w", encoding="utf-8", newline="") as writer:
+        for block in iter(lambda: reader.read(1 << 22), b""):
+            if not block.isascii():
+                non_ascii = True
+                if valid_utf8:
+                    try:
+                        utf8.decode(block)
+                    except UnicodeDecodeError:
+                        valid_utf8 = False
+            try:
+                writer.write(decoder.decode(block))
+            except UnicodeDecodeError as error:
+                at = line + block[:error.start].count(b"\n")
+                raise FileRejected(f"filen er ikke gyldig Windows-1252: byten 0x{block[error.start]:02X} i linje "
+                                   f"{at} kan ikke læses") from None
+            line += block.count(b"\n")
+        writer.write(decoder.decode(b"", final=True))
+    if non_ascii and valid_utf8:
+        raise FileRejected("filen ser ud til at være gemt som UTF-8; kontrakten kræver Windows-1252")
+
+
+def _duckdb_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, header: list[str],
+                      lines: int, notes: list[str]) -> RawFile | None:
+    """DuckDB's reader; None when the file's lines do not map one-to-one to rows (quoted line breaks)."""
+    for table in ("raw_native", "raw_rejects", "raw_rejects_scan"):
+        con.execute(f"DROP TABLE IF EXISTS {table}")
+    columns = ", ".join(f"NULLIF(trim({_ident(f.source)}), '') AS {_ident(f.source)}" for f in contract.fields)
+    con.execute(
+        f"CREATE TEMP TABLE raw_native AS SELECT row_number() OVER () AS _k, {columns} "
+        f"FROM read_csv({sql_literal(str(path))}, delim = {sql_literal(contract.delimiter)}, quote = '\"', "
+        "escape = '\"', header = true, auto_detect = false, strict_mode = true, "
+        "columns = {" + ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in header) + "}, "
+        "store_rejects = true, rejects_table = 'raw_rejects', rejects_scan = 'raw_rejects_scan', "
+        "max_line_size = 1048576)")
+    rejects = con.execute("SELECT line, error_type, csv_line, error_message FROM raw_rejects ORDER BY line").fetchall()
+    encoding = [r for r in rejects if str(r[1]) == "INVALID ENCODING"]
+    if encoding:
+        raise FileRejected(f"filen er ikke gyldig {ENCODING_NAMES[contract.encoding]}: linje {encoding[0][0]} "
+                           "indeholder bytes, der ikke kan læses (er filen gemt med en anden tegnkodning?)")
+    good = con.execute("SELECT count(*) FROM raw_native").fetchall()[0][0]
+    rejected_lines = sorted({int(r[0]) for r in rejects})
+    if 1 + good + len(rejected_lines) != lines:
+        return None
+    problems, seen = [], set()
+    for line, kind, text, message in rejects:
+        if line in seen:
+            continue
+        seen.add(line)
+        problems.append(Problem(int(line), None, (text or "")[:300], _reject_reason(str(kind), message or "")))
+    if rejected_lines:
+        # The k-th good row sits after every rejected line that has fewer than k good rows before it.
+        con.execute("CREATE OR REPLACE TEMP TABLE raw_gaps AS SELECT * FROM (VALUES " + ", ".join(
+            f"({line - 1 - index}, {index})" for index, line in enumerate(rejected_lines, start=1)) +
+            ") AS g(good_before, rejected)")
+        con.execute("CREATE OR REPLACE TEMP TABLE raw_gaps AS SELECT good_before, max(rejected) AS rejected "
+                    "FROM raw_gaps GROUP BY good_before")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE raw_file AS SELECT CAST(n._k + 1 + coalesce(g.rejected, 0) "
+                    f"AS INTEGER) AS _line, {', '.join('n.' + _ident(f.source) for f in contract.fields)} "
+                    "FROM raw_native n ASOF LEFT JOIN raw_gaps g ON n._k - 1 >= g.good_before ORDER BY n._k")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE raw_file AS SELECT CAST(_k + 1 AS INTEGER) AS _line, "
+                    + ", ".join(_ident(f.source) for f in contract.fields) + " FROM raw_native ORDER BY _k")
+    con.execute("DROP TABLE raw_native")
+    return RawFile(good + len(rejected_lines), problems, notes, "duckdb")
+
+
+def _reject_reason(kind: str, message: str) -> str:
+    counts = _FIELD_COUNT.search(message)
+    if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS") and counts:
+        return f"forventede {counts.group(1)} felter, fandt {counts.group(2)}"
+    if kind == "UNQUOTED VALUE":
+        return "et felt i anførselstegn er ikke afsluttet korrekt"
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return "linjen er længere end 1 MB"
+    return f"linjen kan ikke læses ({kind.lower()})"
+
+
+def _python_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, notes: list[str]) -> RawFile:
+    text = path.read_text(encoding="utf-8-sig")
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=contract.delimiter, strict=True)
+    header = [name.strip() for name in next(reader)]
+    positions = [header.index(f.source) for f in contract.fields]
+    columns: list[list[str | None]] = [[] for _ in contract.fields]
+    row_lines: list[int] = []
     problems: list[Problem] = []
-    rows_read = 0
-    previous_end = reader.line_num
+    rows_read, previous_end = 0, reader.line_num
     while True:
         try:
             row = next(reader)
@@ -121,22 +279,28 @@ def _read_delimited(text: str, contract: Contract) -> RawFile:
             break
         except csv.Error as error:
             raise FileRejected(f"linje {previous_end + 1} kan ikke læses: {error}") from None
-        line = previous_end + 1
-        previous_end = reader.line_num
+        line, previous_end = previous_end + 1, reader.line_num
         if not row or (len(row) == 1 and not row[0].strip()):
-            continue  # blank line
+            continue  # a blank line
         rows_read += 1
         if len(row) != len(header):
             problems.append(Problem(line, None, contract.delimiter.join(row)[:300],
                                     f"forventede {len(header)} felter, fandt {len(row)}"))
             continue
-        lines.append(line)
+        row_lines.append(line)
         for column, position in zip(columns, positions, strict=True):
             column.append(_clean(row[position]))
-    return RawFile(_arrow(contract, lines, columns), rows_read, problems, notes)
+    _register(con, _arrow(contract, row_lines, columns))
+    return RawFile(rows_read, problems, notes, "python")
 
 
-def _read_jsonl(text: str, contract: Contract) -> RawFile:
+def _ident(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+# --- JSON lines -----------------------------------------------------------------------------------
+
+def _read_jsonl(text: str, contract: Contract) -> tuple[pa.Table, RawFile]:
     paths = [f.source.split(".") for f in contract.fields]
     columns: list[list[str | None]] = [[] for _ in paths]
     lines: list[int] = []
@@ -157,7 +321,7 @@ def _read_jsonl(text: str, contract: Contract) -> RawFile:
         lines.append(line)
         for column, path in zip(columns, paths, strict=True):
             column.append(_json_text(_walk(record, path)))
-    return RawFile(_arrow(contract, lines, columns), rows_read, problems)
+    return _arrow(contract, lines, columns), RawFile(rows_read, problems, reader="python")
 
 
 def _walk(record: dict, path: list[str]):
@@ -179,8 +343,56 @@ def _json_text(value) -> str | None:
     return _clean(str(value))
 
 
-def _arrow(contract: Contract, lines: list[int], columns: list[list[str | None]]) -> pa.Table:
-    arrays = {"_line": pa.array(lines, pa.int32())}
-    for spec, values in zip(contract.fields, columns, strict=True):
-        arrays[spec.source] = pa.array(values, pa.string())
-    return pa.table(arrays)
+# --- XML --------------------------------------------------------------------------------------------
+
+def _read_xml(data: bytes, contract: Contract) -> tuple[pa.Table, RawFile]:
+    """One record per ``xml_record`` element; field sources are paths below it (``Periode/@fra``, ``Ydelse``)."""
+    _check_start(data[:4096], contract)
+    wanted = [f.source for f in contract.fields]
+    columns: list[list[str | None]] = [[] for _ in wanted]
+    lines: list[int] = []
+    state: dict = {"record": None, "path": [], "text": [], "root": None}
+    parser = xml.parsers.expat.ParserCreate()
+
+    def start(name: str, attributes: dict) -> None:
+        if state["root"] is None:
+            state["root"] = name
+            if name != contract.xml_root:
+                raise FileRejected(f"dokumentet hedder <{name}>; kontrakten kræver <{contract.xml_root}>")
+        if name == contract.xml_record:
+            state["record"], state["path"], state["line"] = {}, [], parser.CurrentLineNumber
+            prefix = ""
+        elif state["record"] is not None:
+            state["path"].append(name)
+            prefix = "/".join(state["path"]) + "/"
+        else:
+            return
+        for attribute, value in attributes.items():
+            state["record"][f"{prefix}@{attribute}"] = value
+        state["text"] = []
+
+    def end(name: str) -> None:
+        record = state["record"]
+        if record is None:
+            return
+        if name == contract.xml_record:
+            lines.append(state["line"])
+            for column, source in zip(columns, wanted, strict=True):
+                column.append(_clean(record.get(source)))
+            state["record"] = None
+            return
+        record["/".join(state["path"])] = "".join(state["text"])
+        state["path"].pop()
+        state["text"] = []
+
+    def text(content: str) -> None:
+        if state["record"] is not None:
+            state["text"].append(content)
+
+    parser.StartElementHandler, parser.EndElementHandler, parser.CharacterDataHandler = start, end, text
+    try:
+        parser.Parse(data, True)
+    except xml.parsers.expat.ExpatError as error:
+        raise FileRejected(f"ugyldig XML i linje {error.lineno}, kolonne {error.offset + 1}: "
+                           f"{xml.parsers.expat.errors.messages[error.code]}") from None
+    return _arrow(contract, lines, columns), RawFile(len(lines), reader="python")

@@ -14,9 +14,9 @@ from pathlib import Path
 
 from data_access.appstate import AppState
 from data_access.settings import load_settings
-from locale_da import long_date, number
+from locale_da import number
 
-from .pipeline import RunFailed, run_etl
+from .pipeline import RunFailed, run_etl, summary
 from .publish import EtlBusy
 
 
@@ -28,11 +28,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder holding the published warehouse (current.duckdb)")
     parser.add_argument("--appstate-url", default=settings.appstate_url,
                         help="SQLAlchemy URL of the application-state store, where runs are logged")
+    parser.add_argument("--full", action="store_true",
+                        help="build from scratch out of every file in the inbox, instead of adding the new ones")
     args = parser.parse_args(argv)
 
     print(f"Dataindlæsning fra {args.inbox} til {args.warehouse}")
     try:
-        result = run_etl(args.inbox, args.warehouse, AppState(args.appstate_url))
+        result = run_etl(args.inbox, args.warehouse, AppState(args.appstate_url), full=args.full)
     except (RunFailed, EtlBusy) as error:
         cause = error.__cause__
         if cause is not None and not isinstance(cause, RunFailed):
@@ -40,10 +42,10 @@ def main(argv: list[str] | None = None) -> int:
         print(f"FEJL: dataindlæsningen blev ikke gennemført: {error}", file=sys.stderr)
         print("Det senest publicerede datagrundlag er uændret.", file=sys.stderr)
         return 1
-    print(f"Publiceret {result.published.name}: {len(result.files)} filer, "
-          f"{number(result.total('rows_read'))} rækker læst, {number(result.total('rows_loaded'))} indlæst, "
-          f"{number(result.total('rows_quarantined'))} i karantæne; data pr. {long_date(result.data_as_of)}; "
-          f"{number(result.seconds, 1)} s")
+    if result.unchanged:
+        print(f"{summary(result)} ({number(result.seconds, 1)} s)")
+    else:
+        print(f"Publiceret {result.published.name}: {summary(result)}; {number(result.seconds, 1)} s")
     return 0
 
 

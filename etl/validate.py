@@ -33,16 +33,14 @@ def _ident(name: str) -> str:
 def validate_file(con: duckdb.DuckDBPyConnection, raw: RawFile, contract: Contract, file_name: str,
                   extract_date: date, file_municipality: int | None) -> FileCounts:
     con.execute(QUARANTINE_DDL)
-    con.register("raw_arrow", raw.table)
-    con.execute("CREATE OR REPLACE TEMP TABLE raw_file AS SELECT * FROM raw_arrow")
-    con.unregister("raw_arrow")
 
     selects = ["_line AS source_line", f"{sql_literal(file_name)} AS source_file",
                f"DATE '{extract_date.isoformat()}' AS extract_date"]
     if "municipality" in contract.pattern.groupindex:
         selects.append(f"CAST({file_municipality} AS SMALLINT) AS file_municipality_code")
     for spec in contract.fields:
-        selects.append(f"{spec.sql(_ident(spec.source), contract.system)} AS {_ident(spec.target)}")
+        # Qualified, so that a subquery in a kind never mistakes a reference table's column for this one.
+        selects.append(f"{spec.sql('raw_file.' + _ident(spec.source), contract.system)} AS {_ident(spec.target)}")
         if spec.lookup is not None:
             selects.append(f"{_ident(spec.source)} AS {_ident(spec.target + '__raw')}")
     con.execute("CREATE OR REPLACE TEMP TABLE typed_file AS SELECT " + ", ".join(selects) + " FROM raw_file")
@@ -74,8 +72,8 @@ def validate_file(con: duckdb.DuckDBPyConnection, raw: RawFile, contract: Contra
     con.execute(f"CREATE TABLE IF NOT EXISTS {typed_table} AS SELECT * FROM typed_file WHERE false")
     loaded = con.execute(
         f"INSERT INTO {typed_table} SELECT * FROM typed_file "
-        "WHERE source_line NOT IN (SELECT line FROM file_problems)").fetchone()[0]
-    quarantined = con.execute("SELECT count(DISTINCT line) FROM file_problems").fetchone()[0]
+        "WHERE source_line NOT IN (SELECT line FROM file_problems)").fetchall()[0][0]
+    quarantined = con.execute("SELECT count(DISTINCT line) FROM file_problems").fetchall()[0][0]
     if loaded + quarantined != raw.rows_read:
         raise AssertionError(f"{file_name}: {raw.rows_read} rækker læst, men {loaded} indlæst "
                              f"og {quarantined} i karantæne")
@@ -83,10 +81,13 @@ def validate_file(con: duckdb.DuckDBPyConnection, raw: RawFile, contract: Contra
 
 
 def _key_checks(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]:
-    """A key may occur once per source: later rows in the file, or rows repeating an earlier file's, are duplicates."""
+    """Repeated keys in this run: within a delivery for upsert sources (a later delivery may bring the key
+    again), across all of them for append sources. Keys loaded by earlier runs are checked once per source
+    after all files are read (pipeline._quarantine_already_loaded)."""
     if not contract.key:
         return []
-    keys = ", ".join(_ident(k) for k in contract.key)
+    scope = list(contract.key) + (["extract_date"] if contract.semantics == "upsert" else [])
+    keys = ", ".join(_ident(k) for k in scope)
     present = " AND ".join(f"{_ident(k)} IS NOT NULL" for k in contract.key)
     column = sql_literal(" + ".join(contract.key))
     value = _key_text(contract)
@@ -96,14 +97,16 @@ def _key_checks(con: duckdb.DuckDBPyConnection, contract: Contract) -> list[str]
         f"FROM typed_file WHERE {present} WINDOW w AS (PARTITION BY {keys} ORDER BY source_line)) "
         f"WHERE occurrence > 1"
     ]
+    earlier = []
     typed_table = f"typed_{contract.source}"
-    exists = con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [typed_table]).fetchone()[0]
-    if exists:
-        join = " AND ".join(f"t.{_ident(k)} = e.{_ident(k)}" for k in contract.key)
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [typed_table]).fetchall()[0][0]:
+        earlier.append(f"SELECT {', '.join(_ident(k) for k in scope)}, source_file, source_line FROM {typed_table}")
+    for source in earlier:
+        join = " AND ".join(f"t.{_ident(k)} = e.{_ident(k)}" for k in scope)
         checks.append(
             f"SELECT t.source_line, {column}, {_key_text(contract, 't.')}, "
             f"'dublet: findes allerede i ' || e.source_file || ' linje ' || CAST(e.source_line AS VARCHAR) "
-            f"FROM typed_file t JOIN {typed_table} e ON {join}")
+            f"FROM typed_file t JOIN ({source}) e ON {join}")
     return checks
 
 

@@ -120,3 +120,29 @@ def write_population(folder: Path, stamp: str, rows: list[tuple[str, str, str, s
         writer.writerow(("OMRÅDE", "KØN", "ALDER", "TID", "INDHOLD"))
         writer.writerows(rows)
     return path
+
+
+def as2007_grant(municipality: int, grant_id: str, cpr: str, law: tuple, start: str, end: str, rate: str,
+                 placement_code: str | None = None) -> str:
+    """One <Bevilling> element in CGI AS2007's shape (values given as the file holds them)."""
+    lov, paragraph, *rest = law
+    subsection, item = [*rest, "", ""][:2]
+    placement = (f'    <Anbringelsesform kode="{placement_code}">Anbringelse</Anbringelsesform>\n'
+                 if placement_code else "")
+    return (f'  <Bevilling id="{grant_id}">\n    <Sag nummer="S-{grant_id}"/>\n    <Borger cpr="{cpr}"/>\n'
+            f'    <Lovgrundlag lov="{lov}" paragraf="{paragraph}" stk="{subsection}" nr="{item}">§ {paragraph}'
+            f'</Lovgrundlag>\n    <Ydelse>Anbringelse</Ydelse>\n{placement}'
+            f'    <Afgoerelse dato="{start}"/>\n    <Periode fra="{start}" til="{end}"/>\n'
+            f'    <Takst beloeb="{rate}" enhed="M" vederlag=""/>\n'
+            f'    <Betalingskommune>{municipality:04d}</Betalingskommune>\n'
+            f'    <Handlekommune>{municipality:04d}</Handlekommune>\n'
+            f'    <Sagsbehandler initialer="AZ00003" navn="Rådgiver" enhed="Børn"/>\n'
+            f"    <Konto>528221002</Konto>\n    <Oprettet>{start}</Oprettet>\n  </Bevilling>\n")
+
+
+def write_as2007(folder: Path, municipality: int, stamp: str, records: list[str], root: str = "AS2007Udtraek") -> Path:
+    path = folder / f"AS2007_BEVILLINGER_{municipality:04d}_{stamp}.xml"
+    body = "".join(records)
+    path.write_bytes((f'<?xml version="1.0" encoding="ISO-8859-1"?>\n<{root} kommunenummer="{municipality:04d}">\n'
+                      f"{body}</{root}>\n").encode("iso-8859-1"))
+    return path

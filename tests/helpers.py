@@ -38,9 +38,9 @@ def make_installation(root: Path) -> Installation:
     return Installation(root, root / "inbox", root / "warehouse", AppState(f"sqlite:///{root / 'appstate.sqlite'}"))
 
 
-def load(installation: Installation, today: date | None = None) -> RunResult:
+def load(installation: Installation, today: date | None = None, full: bool = False) -> RunResult:
     return run_etl(installation.inbox, installation.warehouse_dir, installation.appstate, out=io.StringIO(),
-                   today=today)
+                   today=today, full=full)
 
 
 def scope(role: Role, municipality: int = 479, caseworker: str | None = None, username: str = "tester") -> UserScope:

@@ -18,7 +18,7 @@ for _macro in MACROS:
 
 
 def sql_birth_date(number: str) -> date | None:
-    return _SQL.execute("SELECT cpr_birth_date(?)", [number]).fetchone()[0]
+    return _SQL.execute("SELECT cpr_birth_date(?)", [number]).fetchall()[0][0]
 
 
 @settings(max_examples=300, deadline=None)

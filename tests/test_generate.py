@@ -12,7 +12,7 @@ from pathlib import Path
 
 from etl.contracts_doc import document
 from etl.cpr import birth_date, is_replacement_number
-from etl.generate.delivery import generate_delivery
+from etl.generate.delivery import generate_delivery, generate_next_night
 from etl.generate.profiles import DEMO
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -31,11 +31,20 @@ def test_same_seed_gives_identical_files_and_another_seed_does_not(demo, tmp_pat
     assert other != digests(demo.inbox)
 
 
-def test_the_demo_covers_a_comparison_group_three_years_and_both_areas(demo):
+def test_the_demo_covers_a_comparison_group_three_years_every_format_and_both_areas(demo):
     names = [p.name for p in demo.inbox.iterdir()]
-    municipalities = {int(n.split("_")[3]) for n in names if n.startswith("KMD_BV_BEVILLINGER")}
-    assert municipalities == set(DEMO.municipality_codes) and len(municipalities) >= 6
-    assert {int(n.split("_")[2]) for n in names if n.startswith("DUBU_INDSATSER")} == set(DEMO.dubu_for_children)
+
+    def municipalities(prefix: str) -> set[int]:
+        return {int(n.split("_")[-2]) for n in names if n.startswith(prefix)}
+
+    assert municipalities("KMD_BV_BEVILLINGER") == {410, 420, 430, 479, 480}
+    assert municipalities("DUBU_INDSATSER") == {420, 430, 450, 480}
+    assert municipalities("AS2007_BEVILLINGER") == {440, 450}
+    assert municipalities("OPUS_POSTERINGER") == {430, 450}
+    assert municipalities("PRISME_POSTERINGER") == {410, 420, 440, 479, 480}
+    assert municipalities("MAALINGER") == set(DEMO.municipality_codes)
+    for name in ("CPR_PERSONER", "CPR_ADRESSER", "CPR_RELATIONER", "DST_FOLK1A"):
+        assert f"{name}_20261101.csv" in names
     months = set()
     for name in names:
         if name.startswith("PRISME_POSTERINGER"):
@@ -73,10 +82,28 @@ def test_every_cpr_number_is_a_replacement_number_matching_the_birth_date(demo):
         assert person["KOEN"] == ("M" if int(person["PNR"][-1]) % 2 else "K")
 
 
-def test_command_line_rejects_an_extraction_date_that_is_not_a_first_of_month(tmp_path):
-    result = subprocess.run([sys.executable, "-m", "etl.generate", "--out", str(tmp_path), "--as-of", "2026-11-15"],
-                            cwd=ROOT, capture_output=True, text=True, check=False)
-    assert result.returncode == 2 and "first day of a month" in result.stderr
+def test_next_night_needs_an_earlier_delivery_and_continues_from_the_newest(tmp_path):
+    empty = subprocess.run([sys.executable, "-m", "etl.generate", "--out", str(tmp_path), "--next-night"],
+                           cwd=ROOT, capture_output=True, text=True, check=False)
+    assert empty.returncode == 1 and "ingen leverancer" in empty.stderr
+    (tmp_path / "CPR_PERSONER_20261104.csv").write_text("PNR\n", encoding="utf-8")
+    night = generate_next_night(DEMO, 1, tmp_path)
+    assert night.extraction == date(2026, 11, 5) and night.kind == "delta"
+    assert {p.name for p in tmp_path.glob("*_20261105.*")}
+
+
+def test_a_delta_holds_what_changed_that_day_and_is_the_same_every_time(tmp_path):
+    first, second = tmp_path / "a", tmp_path / "b"
+    for folder in (first, second):
+        folder.mkdir()
+        (folder / "CPR_PERSONER_20261101.csv").write_text("PNR\n", encoding="utf-8")
+        generate_next_night(DEMO, 1, folder)
+    assert digests(first) == digests(second)
+    postings = list(first.glob("PRISME_POSTERINGER_*_20261102.csv"))
+    assert postings
+    for path in postings:
+        with open(path, encoding="utf-8-sig", newline="") as handle:
+            assert {row["Bogføringsdato"] for row in csv.DictReader(handle, delimiter=";")} == {"2026-11-01"}
 
 
 def test_docs_sources_md_matches_the_contracts():

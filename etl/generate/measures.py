@@ -34,6 +34,11 @@ class MeasureSpec:
     new_starts: bool = True  # False: only entered by a transition at 18
 
     @property
+    def time_limited(self) -> bool:
+        """Support granted for a planned period: its end date is known from the start."""
+        return self.area == "children" and self.placement_type is None and self.key != "efterværn_doegn"
+
+    @property
     def function(self) -> str:
         a = self.account
         return f"{a[0]}.{a[1:3]}.{a[3:5]}"

@@ -1,14 +1,16 @@
-"""A stock-and-flow simulation of one municipality's citizens, cases and grants.
+"""An event-driven simulation of one municipality's citizens, cases and grants over a fixed horizon.
 
-Each measure keeps a stock near ``per_1000`` of its base population: ongoing grants at
-the start of the window, then Poisson-distributed new grants every month with
-exponential durations. Children move up the intervention staircase (a supportive
-measure ends when a placement starts), placed young people may continue after 18, and
-some go on to adult measures, as in real case histories.
+Each measure keeps a stock near ``per_1000`` of its base population: grants already running
+when the history starts, then Poisson-distributed new grants every month with exponential
+durations, processed in date order. Children move up the intervention staircase (a supportive
+measure ends when a placement starts), placed young people may continue after 18 and some go on
+to adult measures, families move, and the case system learns of each event on a date of its own
+(registration, end date, a new paying municipality) - so that any extraction date can be viewed.
 """
 
 from __future__ import annotations
 
+import heapq
 import math
 import random
 from dataclasses import dataclass, field
@@ -32,11 +34,13 @@ from .measures import (
 )
 from .names import FIRST_NAMES_FEMALE, FIRST_NAMES_MALE, PLACE_WORDS, SURNAMES
 from .population import age_profile, count_in_ages
-from .profiles import Municipality, Profile
+from .profiles import DefectRates, Municipality, Profile
 
 DAYS_PER_MONTH = 30.44
-_CONTINUABLE = ("pf_almen", "pf_forst", "pf_net", "buh_oph", "eget_vaer")
 BARNETS_LOV = date(2024, 1, 1)
+_CONTINUABLE = ("pf_almen", "pf_forst", "pf_net", "buh_oph", "eget_vaer")
+MOVES_PER_YEAR = 0.02  # share of families with a case who move to another municipality in a year
+ASSESSED = {"sel85_hjem": "VUM", "sel85_bolig": "VUM", "sel104": "VUM", "sel107": "VUM", "sel108": "VUM"}
 
 
 @dataclass
@@ -46,7 +50,15 @@ class Citizen:
     last_name: str
     sex: str  # M | K
     born: date
-    municipality: int
+    residence: list[tuple[date, int]]  # (moved in, municipality), oldest first
+    parents: list[Citizen] = field(default_factory=list)
+
+    def municipality_on(self, day: date) -> int:
+        current = self.residence[0][1]
+        for moved_in, municipality in self.residence:
+            if moved_in <= day:
+                current = municipality
+        return current
 
 
 @dataclass(frozen=True)
@@ -69,23 +81,27 @@ class Grant:
     spec: MeasureSpec
     case_id: str
     caseworker: Caseworker
-    provider: Provider
+    provider: Provider | None  # None: registered without a provider
     placement_type: str | None
     account: str
     start: date
-    end: date  # the real end; may lie after the extraction date
+    end: date | None  # the real end; None when it lies beyond the horizon
+    planned_end: date | None  # for time-limited support: the end set when it was granted
     decided: date
-    registered: date
+    registered: date  # when the grant appeared in the case system
+    end_registered: date | None  # when its end date appeared; None: never registered
+    paying: list[tuple[date, int]]  # (registered on, paying municipality), oldest first
     monthly_cost_2025: float
     fees: int | None
     without_consent: bool
     target_group: str
-    municipality: int
+    municipality: int  # acting municipality
     code_converted: bool  # a pre-2024 grant whose paragraph the system moved to Barnets Lov
     ended_by_age: bool = False
+    assessments: list[tuple[date, float]] = field(default_factory=list)
 
-    def is_open(self, as_of: date) -> bool:
-        return self.end >= as_of
+    def active_on(self, day: date) -> bool:
+        return self.start <= day and (self.end is None or self.end >= day)
 
 
 @dataclass
@@ -147,15 +163,41 @@ def _poisson(rng: random.Random, mean: float) -> int:
     return k
 
 
+class _ActivePool:
+    """Grants active on the simulation's current date, for drawing a citizen already in a measure."""
+
+    def __init__(self):
+        self._grants: list[Grant] = []
+
+    def add(self, grant: Grant) -> None:
+        self._grants.append(grant)
+
+    def draw(self, rng: random.Random, day: date, accept) -> Grant | None:
+        for _ in range(8):
+            if not self._grants:
+                return None
+            index = rng.randrange(len(self._grants))
+            grant = self._grants[index]
+            if grant.end is not None and grant.end < day:
+                self._grants[index] = self._grants[-1]  # ended for good: drop it
+                self._grants.pop()
+                continue
+            if grant.start < day and accept(grant):
+                return grant
+        return None
+
+
 class MunicipalitySimulation:
-    def __init__(self, municipality: Municipality, profile: Profile, seed: int,
-                 providers: ProviderPool, taken_cprs: set[str]):
+    def __init__(self, municipality: Municipality, profile: Profile, seed: int, providers: ProviderPool,
+                 taken_cprs: set[str], neighbours: list[int]):
         self.m = municipality
-        self.as_of = profile.as_of
-        self.window_start = add_months(profile.as_of, -profile.history_months)
+        self.window_start = profile.history_start
+        self.horizon = add_months(profile.as_of, profile.horizon_months)
+        self.defects: DefectRates = profile.defects
         self.rng = random.Random(f"{seed}:{municipality.code}:cases")
         self.providers = providers
         self.taken_cprs = taken_cprs
+        self.neighbours = neighbours or [municipality.code]
         self.world = MunicipalityWorld(municipality, age_shares=age_profile(
             random.Random(f"{seed}:{municipality.code}:ages")))
         self._next_grant_number = self.rng.randrange(100_000, 400_000)
@@ -163,22 +205,38 @@ class MunicipalitySimulation:
         self._staff: dict[str, list[Caseworker]] = {}
         self._foster_families: list[Provider] = []
         self._need = municipality.socio_index / 100
+        self._events: list[tuple[date, int, str, object]] = []
+        self._sequence = 0
+        self._supported_children = _ActivePool()
+        self._adults = _ActivePool()
 
-    # --- public -----------------------------------------------------------------------------
+    # --- the run ---------------------------------------------------------------------------
 
     def run(self) -> MunicipalityWorld:
         self._hire_caseworkers()
-        for spec in SUPPORTIVE:
-            self._simulate(spec)
-        for spec in PLACEMENTS:
-            self._simulate(spec)
-        for spec in (CONTINUED_STAY, YOUTH_CONTACT):
-            self._simulate(spec)
-        self._transitions_at_18()
-        for spec in ADULTS:
-            self._simulate(spec)
+        for spec in (*SUPPORTIVE, *PLACEMENTS, CONTINUED_STAY, YOUTH_CONTACT, *ADULTS):
+            for _ in range(_poisson(self.rng, self._stock(spec))):
+                self._ongoing_grant(spec)
+        for spec in (*SUPPORTIVE, *PLACEMENTS, *ADULTS):
+            starts_per_month = self._stock(spec) / _effective_months(spec)
+            for month in months_between(self.window_start, self.horizon - timedelta(days=1)):
+                for _ in range(_poisson(self.rng, starts_per_month)):
+                    self._schedule(month + timedelta(days=self.rng.randrange(28)), "start", spec)
+        while self._events:
+            day, _, kind, payload = heapq.heappop(self._events)
+            if kind == "start":
+                self._new_grant(payload, day)
+            else:
+                self._turns_18(payload)
+        self._family_moves()
+        self._assessments()
         self.world.grants.sort(key=lambda g: g.number)
         return self.world
+
+    def _schedule(self, day: date, kind: str, payload) -> None:
+        if day < self.horizon:
+            self._sequence += 1
+            heapq.heappush(self._events, (day, self._sequence, kind, payload))
 
     # --- stock and flow ----------------------------------------------------------------------
 
@@ -187,21 +245,8 @@ class MunicipalitySimulation:
         need = self._need ** 1.5 if spec.area == "children" else self._need
         return spec.per_1000 / 1000 * base * need
 
-    def _simulate(self, spec: MeasureSpec) -> None:
-        stock = self._stock(spec)
-        for _ in range(_poisson(self.rng, stock)):
-            self._ongoing_grant(spec)
-        if not spec.new_starts:
-            return
-        starts_per_month = stock / _effective_months(spec)
-        for month in months_between(self.window_start, self.as_of - timedelta(days=1)):
-            for _ in range(_poisson(self.rng, starts_per_month)):
-                start = month + timedelta(days=self.rng.randrange(28))
-                if start < self.as_of:
-                    self._new_grant(spec, start)
-
     def _ongoing_grant(self, spec: MeasureSpec) -> None:
-        """A grant already running when the window opens (length-biased: elapsed and rest are both exponential)."""
+        """A grant already running when the history starts (length-biased: elapsed and rest both exponential)."""
         for _ in range(20):
             elapsed = self.rng.expovariate(1 / spec.mean_months) * DAYS_PER_MONTH
             start = self.window_start - timedelta(days=max(1, int(elapsed)))
@@ -210,49 +255,93 @@ class MunicipalitySimulation:
                 grant = self._continued_stay(citizen, start, placement=None)
             else:
                 grant = self._make_grant(spec, citizen, start)
-            if grant.end >= self.window_start:
+            if grant.end is None or grant.end >= self.window_start:
                 self._register(grant)
                 return
 
     def _new_grant(self, spec: MeasureSpec, start: date) -> None:
         citizen = None
         if spec in PLACEMENTS and self.rng.random() < 0.3:
-            citizen = self._child_leaving_support(spec, start)
+            low, high = spec.start_ages
+            support = self._supported_children.draw(
+                self.rng, start, lambda g: low <= (start - g.citizen.born).days / 365.25 < high + 1)
+            if support is not None:
+                self._end_early(support, start - timedelta(days=1))  # up the staircase
+                citizen = support.citizen
         elif spec.key in ("sel97", "sel103", "sel104") and self.rng.random() < 0.35:
-            citizen = self._adult_in_other_measure(spec, start)
-        grant = self._make_grant(spec, citizen or self._citizen_for(spec, start), start)
-        if grant.end >= start:
-            self._register(grant)
+            other = self._adults.draw(self.rng, start, lambda g: g.spec is not spec)
+            citizen = other.citizen if other is not None else None
+        self._register(self._make_grant(spec, citizen or self._citizen_for(spec, start), start))
 
     def _make_grant(self, spec: MeasureSpec, citizen: Citizen, start: date, *, placement_type: str | None = None,
                     provider: Provider | None = None, cost: float | None = None, fees: int | None = None,
                     account: str | None = None) -> Grant:
         duration = max(14.0, self.rng.expovariate(1 / spec.mean_months) * DAYS_PER_MONTH)
-        end = start + timedelta(days=int(duration))
+        end: date | None = start + timedelta(days=int(duration))
         ended_by_age = False
         if spec.ends_at_age is not None:
             limit = birthday(citizen.born, spec.ends_at_age) - timedelta(days=1)
             if end >= limit:
                 end, ended_by_age = limit, True
+        if end >= self.horizon:
+            end, ended_by_age = None, False
         if cost is None:
             fees, cost = self._cost(spec)
         case_id, caseworker = self._case(citizen, spec.area)
         decided = start - timedelta(days=self.rng.randrange(0, 21))
+        if self.rng.random() < self.defects.late_registration:
+            registered = start + timedelta(days=self.rng.randrange(30, 91))
+        else:
+            registered = decided + timedelta(days=self.rng.randrange(0, 8))
         number = self._next_grant_number
         self._next_grant_number += self.rng.randrange(1, 40)
-        return Grant(
+        grant = Grant(
             number=number, citizen=citizen, spec=spec, case_id=case_id, caseworker=caseworker,
             provider=provider or self._provider(spec, citizen), placement_type=placement_type or spec.placement_type,
-            account=account or spec.account, start=start, end=end, decided=decided,
-            registered=decided + timedelta(days=self.rng.randrange(0, 8)), monthly_cost_2025=cost, fees=fees,
+            account=account or spec.account, start=start, end=end,
+            planned_end=end if spec.time_limited else None, decided=decided, registered=registered,
+            end_registered=None, paying=[(registered, self._paying_at_registration())],
+            monthly_cost_2025=cost, fees=fees,
             without_consent=spec in PLACEMENTS and self.rng.random() < WITHOUT_CONSENT_SHARE,
             target_group=self.rng.choice(spec.target_groups), municipality=self.m.code,
-            code_converted=self.rng.random() < 0.7, ended_by_age=ended_by_age,
+            code_converted=self.rng.random() >= self.defects.unconverted_legal_basis, ended_by_age=ended_by_age,
         )
+        if self.rng.random() < self.defects.unknown_provider:
+            grant.provider = None
+        grant.end_registered = self._end_registration(grant)
+        return grant
+
+    def _end_registration(self, grant: Grant) -> date | None:
+        """When the case system learns the end date: at once for planned support, later (or never) for others."""
+        if grant.end is None:
+            return None
+        if grant.spec.time_limited:
+            return grant.registered
+        draw = self.rng.random()
+        if draw < self.defects.missing_end_date:
+            return None
+        lag = self.rng.randrange(30, 121) if draw < self.defects.missing_end_date + self.defects.late_end_registration \
+            else self.rng.randrange(0, 11)
+        return max(grant.registered, grant.end + timedelta(days=lag))
+
+    def _end_early(self, grant: Grant, day: date) -> None:
+        grant.end, grant.ended_by_age = day, False
+        grant.end_registered = max(grant.registered, day)
+
+    def _paying_at_registration(self) -> int:
+        if self.rng.random() < self.defects.wrong_paying_at_registration:
+            return self.rng.choice(self.neighbours)
+        return self.m.code
 
     def _register(self, grant: Grant) -> None:
         self.world.grants.append(grant)
         self.world.citizens[grant.citizen.cpr] = grant.citizen
+        if grant.spec in SUPPORTIVE:
+            self._supported_children.add(grant)
+        elif grant.spec.area == "adults":
+            self._adults.add(grant)
+        if grant.spec in PLACEMENTS and grant.ended_by_age and grant.end >= self.window_start:
+            self._schedule(grant.end + timedelta(days=1), "turn18", grant)
 
     def _cost(self, spec: MeasureSpec) -> tuple[int | None, float]:
         if spec.fees:
@@ -272,14 +361,26 @@ class MunicipalitySimulation:
             # Adults in these measures are mostly young: a triangular draw leaning to the low end.
             age_days = int(self.rng.triangular(low, high + 1, low + 4) * 365.25)
         born = start - timedelta(days=max(age_days, 1))
-        return self._new_citizen(born, child=spec.area == "children")
+        citizen = self._person(born, female=self.rng.random() < (0.45 if spec.area == "children" else 0.47))
+        if spec.area == "children":
+            mother = self._person(born - timedelta(days=self.rng.randrange(19 * 365, 41 * 365)), female=True,
+                                  last_name=citizen.last_name)
+            citizen.parents.append(mother)
+            if self.rng.random() < 0.75:
+                citizen.parents.append(self._person(
+                    mother.born - timedelta(days=self.rng.randrange(-3 * 365, 9 * 365)), female=False,
+                    last_name=citizen.last_name))
+        return citizen
 
-    def _new_citizen(self, born: date, child: bool) -> Citizen:
-        female = self.rng.random() < (0.45 if child else 0.47)
+    def _person(self, born: date, female: bool, last_name: str | None = None) -> Citizen:
         first = self.rng.choice(FIRST_NAMES_FEMALE if female else FIRST_NAMES_MALE)
+        adult_from = birthday(born, 18)
+        moved_in = born if self.rng.random() < 0.5 or adult_from >= self.window_start else date.fromordinal(
+            self.rng.randrange(adult_from.toordinal(), self.window_start.toordinal()))
         return Citizen(
             cpr=synthetic_cpr(born, female, self.rng, self.taken_cprs), first_name=first,
-            last_name=self.rng.choice(SURNAMES), sex="K" if female else "M", born=born, municipality=self.m.code,
+            last_name=last_name or self.rng.choice(SURNAMES), sex="K" if female else "M", born=born,
+            residence=[(moved_in, self.m.code)],
         )
 
     def _hire_caseworkers(self) -> None:
@@ -324,26 +425,10 @@ class MunicipalitySimulation:
             return Provider("", f"{self.m.name} Kommune, {'Bostøtten' if kind == 'sel85_hjem' else 'Ledsageordningen'}")
         return self.providers.pick(kind, self.rng)
 
-    # --- moves between measures ----------------------------------------------------------------
-
-    def _child_leaving_support(self, spec: MeasureSpec, start: date) -> Citizen | None:
-        low, high = spec.start_ages
-        candidates = [g for g in self.world.grants if g.spec in SUPPORTIVE and g.start < start <= g.end
-                      and low <= (start - g.citizen.born).days / 365.25 < high + 1]
-        if not candidates:
-            return None
-        support = self.rng.choice(candidates)
-        support.end = start - timedelta(days=1)  # up the staircase: support ends when placement starts
-        support.ended_by_age = False
-        return support.citizen
-
-    def _adult_in_other_measure(self, spec: MeasureSpec, start: date) -> Citizen | None:
-        candidates = [g.citizen for g in self.world.grants
-                      if g.spec.area == "adults" and g.spec is not spec and g.start <= start <= g.end]
-        return self.rng.choice(candidates) if candidates else None
+    # --- moves between measures and municipalities ------------------------------------------------
 
     def _continued_stay(self, citizen: Citizen, start: date, placement: Grant | None) -> Grant:
-        """A placement kept beyond 18 at the same place and rate (or a typical one, when it began before the window)."""
+        """A placement kept beyond 18 at the same place and rate (a typical one if it began before the history)."""
         if placement is None:
             template = self.rng.choice([s for s in PLACEMENTS if s.key in _CONTINUABLE])
             fees, cost = self._cost(template)
@@ -355,19 +440,62 @@ class MunicipalitySimulation:
         return self._make_grant(CONTINUED_STAY, citizen, start, placement_type=placement_type, provider=provider,
                                 cost=cost, fees=fees, account="528221002" if in_foster_care else "528201003")
 
-    def _transitions_at_18(self) -> None:
-        """Placements that end at 18 may continue as youth support, and some lead to adult measures."""
-        leaving = [g for g in self.world.grants if g.spec in PLACEMENTS and g.ended_by_age
-                   and self.window_start <= g.end < self.as_of]
-        for placement in leaving:
-            eighteen = placement.end + timedelta(days=1)
-            draw = self.rng.random()
-            if draw < 0.55:
-                self._register(self._continued_stay(placement.citizen, eighteen, placement))
-            elif draw < 0.80:
-                self._register(self._make_grant(YOUTH_CONTACT, placement.citizen, eighteen))
-            if self.rng.random() < 0.2:
-                adult_spec = ADULTS[0] if self.rng.random() < 0.7 else ADULTS[5]
-                start = eighteen + timedelta(days=self.rng.randrange(0, 240))
-                if start < self.as_of:
-                    self._register(self._make_grant(adult_spec, placement.citizen, start))
+    def _turns_18(self, placement: Grant) -> None:
+        """A placement that ends at 18 may continue as youth support, and some lead to adult measures."""
+        eighteen = placement.end + timedelta(days=1)
+        draw = self.rng.random()
+        if draw < 0.55:
+            self._register(self._continued_stay(placement.citizen, eighteen, placement))
+        elif draw < 0.80:
+            self._register(self._make_grant(YOUTH_CONTACT, placement.citizen, eighteen))
+        if self.rng.random() < 0.2:
+            adult_spec = ADULTS[0] if self.rng.random() < 0.7 else ADULTS[5]
+            start = eighteen + timedelta(days=self.rng.randrange(0, 240))
+            if start < self.horizon:
+                self._register(self._make_grant(adult_spec, placement.citizen, start))
+
+    def _family_moves(self) -> None:
+        """Some families move to a neighbouring municipality; the case system may or may not follow."""
+        by_citizen: dict[str, list[Grant]] = {}
+        for grant in self.world.grants:
+            by_citizen.setdefault(grant.citizen.cpr, []).append(grant)
+        for cpr in sorted(by_citizen):
+            grants = by_citizen[cpr]
+            first = max(self.window_start, min(g.start for g in grants))
+            last = min(self.horizon - timedelta(days=1), max(g.end or self.horizon for g in grants))
+            years = (last - first).days / 365.25
+            if years <= 0 or self.rng.random() >= 1 - (1 - MOVES_PER_YEAR) ** years:
+                continue
+            day = date.fromordinal(self.rng.randrange(first.toordinal(), last.toordinal() + 1))
+            destination = self.rng.choice(self.neighbours)
+            citizen = grants[0].citizen
+            for person in (citizen, *citizen.parents):
+                person.residence.append((day, destination))
+            for grant in grants:
+                if grant.active_on(day) and self.rng.random() >= self.defects.paying_not_updated:
+                    grant.paying.append((max(grant.registered, day) + timedelta(days=self.rng.randrange(7, 46)),
+                                         destination))
+
+    def _assessments(self) -> None:
+        """Outcome measurements: well-being for children, functional level (VUM) for adults, twice a year."""
+        for grant in self.world.grants:
+            instrument = "TRIVSEL" if grant.spec.area == "children" else ASSESSED.get(grant.spec.key)
+            if instrument is None:
+                continue
+            effect = _provider_effect(grant.provider)
+            score = self.rng.gauss(4.5, 1.2) if instrument == "TRIVSEL" else self.rng.gauss(2.6, 0.6)
+            day = max(grant.start, self.window_start) + timedelta(days=self.rng.randrange(0, 31))
+            last = min(grant.end or self.horizon, self.horizon - timedelta(days=1))
+            while day <= last:
+                bounded = min(10.0, max(0.0, score)) if instrument == "TRIVSEL" else min(4.0, max(0.0, score))
+                grant.assessments.append((day, round(bounded, 1)))
+                step = effect + self.rng.gauss(0, 0.4)
+                score += step if instrument == "TRIVSEL" else -step * 0.35
+                day += timedelta(days=self.rng.randrange(160, 205))
+
+
+def _provider_effect(provider: Provider | None) -> float:
+    """Some places help more than others: a stable improvement per half year for each provider."""
+    if provider is None:
+        return 0.1
+    return random.Random(f"effect:{provider.name}").uniform(-0.2, 0.7)

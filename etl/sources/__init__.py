@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from etl.contracts import Contract
 
-from . import cpr, dst, dubu, kmd, prisme
+from . import as2007, assessments, cpr, dst, dubu, kmd, opus, prisme
 
 
 @dataclass(frozen=True)
@@ -17,7 +17,7 @@ class Source:
 
 
 SOURCES: tuple[Source, ...] = tuple(
-    Source(contract, stage_table, sql) for module in (kmd, dubu, prisme, cpr, dst)
+    Source(contract, stage_table, sql) for module in (kmd, dubu, as2007, prisme, opus, cpr, dst, assessments)
     for contract, stage_table, sql in module.SOURCES
 )
 

@@ -2,29 +2,35 @@
 
 from etl.contracts import RowRule
 
-# The common model every source conforms into, before the star schema is built from it.
+_LINEAGE = "source_file VARCHAR, source_line INTEGER, extract_date DATE"
+
+# The common model every source conforms into, before it is applied to the warehouse.
 STAGING_DDL = (
-    """CREATE TABLE stg_grant (
-        source_system VARCHAR, source_file VARCHAR, source_line INTEGER, source_grant_id VARCHAR,
-        case_id VARCHAR, cpr VARCHAR, acting_municipality_code SMALLINT, paying_municipality_code SMALLINT,
-        legal_basis_code VARCHAR, legal_basis_as_registered VARCHAR, measure_text VARCHAR,
-        placement_type_code VARCHAR, target_group VARCHAR, provider_cvr VARCHAR, provider_name VARCHAR,
-        grant_date DATE, start_date DATE, end_date DATE, registered_date DATE, rate DECIMAL(18,2),
-        rate_unit VARCHAR, fee_count DECIMAL(18,2), account VARCHAR, caseworker_id VARCHAR,
-        caseworker_name VARCHAR, unit VARCHAR)""",
-    """CREATE TABLE stg_payment (
-        source_file VARCHAR, source_line INTEGER, municipality_code SMALLINT, voucher BIGINT, posting_date DATE,
-        account VARCHAR, art VARCHAR, amount DECIMAL(18,2), cpr VARCHAR, source_system VARCHAR,
-        reference VARCHAR, text VARCHAR)""",
-    """CREATE TABLE stg_budget (
-        source_file VARCHAR, source_line INTEGER, municipality_code SMALLINT, year SMALLINT,
-        function_code VARCHAR, original_budget DECIMAL(18,2), corrected_budget DECIMAL(18,2))""",
-    """CREATE TABLE stg_person (
-        source_file VARCHAR, source_line INTEGER, cpr VARCHAR, first_name VARCHAR, last_name VARCHAR,
-        sex VARCHAR, birth_date DATE, residence_municipality_code SMALLINT, moved_in DATE)""",
-    """CREATE TABLE stg_population (
-        source_file VARCHAR, source_line INTEGER, municipality_code SMALLINT, quarter_start DATE,
-        age SMALLINT, sex VARCHAR, persons INTEGER)""",
+    f"""CREATE TABLE stg_grant ({_LINEAGE},
+        source_system VARCHAR, source_grant_id VARCHAR, case_id VARCHAR, cpr VARCHAR,
+        acting_municipality_code SMALLINT, paying_municipality_code SMALLINT, legal_basis_code VARCHAR,
+        legal_basis_as_registered VARCHAR, measure_text VARCHAR, placement_type_code VARCHAR, target_group VARCHAR,
+        provider_cvr VARCHAR, provider_name VARCHAR, grant_date DATE, start_date DATE, end_date DATE,
+        registered_date DATE, rate DECIMAL(18,2), rate_unit VARCHAR, fee_count DECIMAL(18,2), account VARCHAR,
+        caseworker_id VARCHAR, caseworker_name VARCHAR, unit VARCHAR)""",
+    f"""CREATE TABLE stg_payment ({_LINEAGE},
+        municipality_code SMALLINT, voucher BIGINT, posting_date DATE, account VARCHAR, art VARCHAR,
+        amount DECIMAL(18,2), cpr VARCHAR, source_system VARCHAR, reference VARCHAR, text VARCHAR)""",
+    f"""CREATE TABLE stg_budget ({_LINEAGE},
+        municipality_code SMALLINT, year SMALLINT, function_code VARCHAR, original_budget DECIMAL(18,2),
+        corrected_budget DECIMAL(18,2))""",
+    f"""CREATE TABLE stg_person ({_LINEAGE},
+        cpr VARCHAR, first_name VARCHAR, last_name VARCHAR, sex VARCHAR, birth_date DATE,
+        residence_municipality_code SMALLINT, moved_in DATE)""",
+    f"""CREATE TABLE stg_address ({_LINEAGE},
+        cpr VARCHAR, municipality_code SMALLINT, moved_in DATE, moved_out DATE)""",
+    f"""CREATE TABLE stg_relation ({_LINEAGE},
+        child_cpr VARCHAR, parent_cpr VARCHAR, relation VARCHAR)""",
+    f"""CREATE TABLE stg_population ({_LINEAGE},
+        municipality_code SMALLINT, quarter_start DATE, age SMALLINT, sex VARCHAR, persons INTEGER)""",
+    f"""CREATE TABLE stg_assessment ({_LINEAGE},
+        municipality_code SMALLINT, cpr VARCHAR, assessment_date DATE, instrument VARCHAR, score DOUBLE,
+        source_system VARCHAR, reference VARCHAR)""",
 )
 
 END_BEFORE_START = RowRule("Slutdato", "CAST(end_date AS VARCHAR)", "end_date < start_date",
@@ -32,3 +38,16 @@ END_BEFORE_START = RowRule("Slutdato", "CAST(end_date AS VARCHAR)", "end_date < 
 MUNICIPALITY_MATCHES_FILE = RowRule(
     "Kommunenr", "CAST(acting_municipality_code AS VARCHAR)",
     "acting_municipality_code <> file_municipality_code", "kommunen passer ikke med kommunen i filnavnet")
+NEGATIVE_RATE = RowRule("Takst", "CAST(rate AS VARCHAR)", "rate < 0", "negativ takst")
+LEGAL_BASIS_PARTS = "concat_ws('-', law, paragraph, subsection, item)"
+# NOT IN, not a correlated EXISTS: the dimension has columns named law, paragraph, ... too.
+UNKNOWN_LEGAL_BASIS = RowRule(
+    "lovgrundlag", LEGAL_BASIS_PARTS,
+    f"{LEGAL_BASIS_PARTS} NOT IN (SELECT legal_basis_code FROM wh.dim_legal_basis)",
+    "ukendt lovgrundlag")
+CASE_SYSTEMS = {"KMD": "KMD", "DUBU": "DUBU", "AS2007": "AS2007"}
+
+# Every grant source conforms to stg_grant with these columns; each source names its own expressions.
+GRANT_COLUMNS = """source_file, source_line, extract_date, source_grant_id, case_id, cpr, acting_municipality_code,
+       paying_municipality_code, measure_text, placement_type_code, target_group, provider_cvr, provider_name,
+       grant_date, start_date, end_date, rate, rate_unit, fee_count, account, caseworker_id, caseworker_name, unit"""

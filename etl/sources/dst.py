@@ -25,7 +25,8 @@ POPULATION = Contract(
 )
 
 POPULATION_CONFORM = """
-SELECT source_file, source_line, municipality_code, quarter_start, age, sex, persons FROM typed_dst_population
+SELECT source_file, source_line, extract_date, municipality_code, quarter_start, age, sex, persons
+FROM typed_dst_population
 """
 
 SOURCES = ((POPULATION, "stg_population", POPULATION_CONFORM),)

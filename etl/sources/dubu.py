@@ -4,9 +4,7 @@ import re
 
 from etl.contracts import Contract, Field, RowRule
 
-from .common import END_BEFORE_START
-
-_LEGAL_BASIS = "concat_ws('-', law, paragraph, subsection, item)"
+from .common import END_BEFORE_START, GRANT_COLUMNS, LEGAL_BASIS_PARTS, NEGATIVE_RATE, UNKNOWN_LEGAL_BASIS
 
 MEASURES = Contract(
     source="dubu_measures",
@@ -45,22 +43,15 @@ MEASURES = Contract(
     ),
     key=("source_grant_id",),
     rules=(
-        END_BEFORE_START,
-        RowRule("lovgrundlag", _LEGAL_BASIS,
-                f"NOT EXISTS (SELECT 1 FROM wh.dim_legal_basis d WHERE d.legal_basis_code = {_LEGAL_BASIS})",
-                "ukendt lovgrundlag"),
+        END_BEFORE_START, UNKNOWN_LEGAL_BASIS, NEGATIVE_RATE,
         RowRule("kommunekode", "CAST(municipality_code AS VARCHAR)", "municipality_code <> file_municipality_code",
                 "kommunen passer ikke med kommunen i filnavnet"),
-        RowRule("betaling.beloeb", "CAST(rate AS VARCHAR)", "rate < 0", "negativ takst"),
     ),
 )
 
 MEASURES_CONFORM = f"""
-SELECT 'DUBU' AS source_system, source_file, source_line, source_grant_id, case_id, cpr,
-       acting_municipality_code, paying_municipality_code, {_LEGAL_BASIS} AS legal_basis_code,
-       {_LEGAL_BASIS} AS legal_basis_as_registered, measure_text, placement_type_code, target_group,
-       provider_cvr, provider_name, grant_date, start_date, end_date, CAST(registered_at AS DATE) AS registered_date,
-       rate, rate_unit, fee_count, account, caseworker_id, caseworker_name, unit
+SELECT {GRANT_COLUMNS}, 'DUBU' AS source_system, {LEGAL_BASIS_PARTS} AS legal_basis_code,
+       {LEGAL_BASIS_PARTS} AS legal_basis_as_registered, CAST(registered_at AS DATE) AS registered_date
 FROM typed_dubu_measures
 """
 

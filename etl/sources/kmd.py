@@ -5,9 +5,9 @@ Semicolon-separated, Windows-1252, decimal comma, dates dd-mm-yyyy, CRLF line en
 
 import re
 
-from etl.contracts import Contract, Field, RowRule
+from etl.contracts import Contract, Field
 
-from .common import END_BEFORE_START, MUNICIPALITY_MATCHES_FILE
+from .common import END_BEFORE_START, GRANT_COLUMNS, MUNICIPALITY_MATCHES_FILE, NEGATIVE_RATE
 
 GRANTS = Contract(
     source="kmd_grants",
@@ -41,16 +41,12 @@ GRANTS = Contract(
         Field("Oprettet", "registered_date", "date_dmy", required=False),
     ),
     key=("acting_municipality_code", "source_grant_id"),
-    rules=(END_BEFORE_START, MUNICIPALITY_MATCHES_FILE,
-           RowRule("Takst", "CAST(rate AS VARCHAR)", "rate < 0", "negativ takst")),
+    rules=(END_BEFORE_START, MUNICIPALITY_MATCHES_FILE, NEGATIVE_RATE),
 )
 
-GRANTS_CONFORM = """
-SELECT 'KMD' AS source_system, source_file, source_line, source_grant_id, case_id, cpr,
-       acting_municipality_code, paying_municipality_code, legal_basis_code,
-       legal_basis_code__raw AS legal_basis_as_registered, measure_text, placement_type_code, target_group,
-       provider_cvr, provider_name, grant_date, start_date, end_date, registered_date, rate, rate_unit,
-       fee_count, account, caseworker_id, caseworker_name, unit
+GRANTS_CONFORM = f"""
+SELECT {GRANT_COLUMNS}, 'KMD' AS source_system, legal_basis_code,
+       legal_basis_code__raw AS legal_basis_as_registered, registered_date
 FROM typed_kmd_grants
 """
 

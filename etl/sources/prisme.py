@@ -7,6 +7,8 @@ import re
 
 from etl.contracts import Contract, Field
 
+from .common import CASE_SYSTEMS
+
 POSTINGS = Contract(
     source="prisme_postings",
     system="PRISME",
@@ -21,16 +23,20 @@ POSTINGS = Contract(
         Field("Art", "art"),
         Field("Beløb", "amount", "decimal_comma"),
         Field("CPR", "cpr", "cpr", required=False),
-        Field("Fagsystem", "source_system", required=False, values={"KMD": "KMD", "DUBU": "DUBU"}),
+        Field("Fagsystem", "source_system", required=False, values=CASE_SYSTEMS),
         Field("Fagsystemreference", "reference", required=False),
         Field("Tekst", "text", required=False),
     ),
     key=("file_municipality_code", "voucher"),
+    semantics="append",
+    loaded_keys="SELECT municipality_code AS file_municipality_code, voucher, source_file, source_line "
+                "FROM wh.fact_payment",
+    names_grant=True,
 )
 
 POSTINGS_CONFORM = """
-SELECT source_file, source_line, file_municipality_code AS municipality_code, voucher, posting_date, account, art,
-       amount, cpr, source_system, reference, text
+SELECT source_file, source_line, extract_date, file_municipality_code AS municipality_code, voucher, posting_date,
+       account, art, amount, cpr, source_system, reference, text
 FROM typed_prisme_postings
 """
 
@@ -51,8 +57,8 @@ BUDGETS = Contract(
 )
 
 BUDGETS_CONFORM = """
-SELECT source_file, source_line, file_municipality_code AS municipality_code, CAST(year AS SMALLINT) AS year,
-       function_code, original_budget, corrected_budget
+SELECT source_file, source_line, extract_date, file_municipality_code AS municipality_code,
+       CAST(year AS SMALLINT) AS year, function_code, original_budget, corrected_budget
 FROM typed_prisme_budgets
 """
 

@@ -1,0 +1,205 @@
+"""Tables derived from the facts after every run: citizens, months, person-months, flags, aggregates.
+
+Person-months are recomputed only for citizens whose grants or CPR data changed in this run, and
+for every citizen in months that are new; everything else here is cheap enough to rebuild whole.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+import duckdb
+
+MISSING_PAYMENTS_MONTHS = 3  # an open grant with no payments for this long probably ended unregistered
+LATE_DAYS = 30  # K-DQ-LATE: registered more than 30 days after the start
+
+
+def derive(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool) -> None:
+    con.execute("CREATE OR REPLACE MACRO age_on(born, day) AS year(day) - year(born) - "
+                "CASE WHEN month(day) * 100 + day(day) < month(born) * 100 + day(born) THEN 1 ELSE 0 END")
+    _citizens(con)
+    _months(con, data_as_of)
+    _links(con)
+    _person_months(con, data_as_of, full)
+    _flags(con, data_as_of)
+    _aggregates(con)
+
+
+def _citizens(con: duckdb.DuckDBPyConnection) -> None:
+    con.execute("DELETE FROM wh.dim_citizen")
+    con.execute("""INSERT INTO wh.dim_citizen
+        SELECT k.citizen_key, coalesce(p.first_name || ' ' || p.last_name, '(ikke i CPR-udtrækket)'), k.masked_cpr,
+               coalesce(p.birth_date, k.birth_date), coalesce(p.sex, k.sex), p.residence_municipality_code
+        FROM wh.known_citizen k LEFT JOIN wh.person_cpr p USING (citizen_key)""")
+
+
+def _months(con: duckdb.DuckDBPyConnection, data_as_of: date) -> None:
+    """From the first month of payment history to the last complete month before the extraction."""
+    first = con.execute("""SELECT coalesce((SELECT min(period_month) FROM wh.fact_payment),
+                                           (SELECT min(quarter_start) FROM wh.fact_population))""").fetchall()[0][0]
+    if first is None:
+        raise ValueError("leverancerne har hverken posteringer eller befolkningstal, så der er ingen måneder at vise")
+    con.execute("CREATE OR REPLACE TEMP TABLE previous_months AS SELECT month FROM wh.dim_month")
+    con.execute("DELETE FROM wh.dim_month")
+    con.execute(f"""INSERT INTO wh.dim_month
+        SELECT m, year(m), quarter(m), month(m), day(last_day(m))
+        FROM (SELECT CAST(unnest(generate_series(DATE '{first:%Y-%m-%d}',
+              DATE '{data_as_of:%Y-%m-%d}' - INTERVAL 1 MONTH, INTERVAL 1 MONTH)) AS DATE) AS m)""")
+    con.execute("CREATE OR REPLACE TEMP TABLE new_months AS SELECT month FROM wh.dim_month ANTI JOIN previous_months "
+                "USING (month)")
+
+
+def _links(con: duckdb.DuckDBPyConnection) -> None:
+    """Postings and assessments that arrived before the grant they name get linked once it is there."""
+    for table in ("fact_payment", "fact_assessment"):
+        con.execute(f"""UPDATE wh.{table} SET grant_key = g.grant_key FROM wh.fact_grant g
+            WHERE wh.{table}.grant_key IS NULL AND wh.{table}.source_system = g.source_system
+              AND wh.{table}.municipality_code = g.acting_municipality_code
+              AND wh.{table}.reference = g.source_grant_id""")
+
+
+def _person_months(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool) -> None:
+    """One row per citizen, month and measure group; the grant active most days that month lends its attributes."""
+    if full:
+        con.execute("DELETE FROM wh.fact_person_month")
+        con.execute("CREATE OR REPLACE TEMP TABLE affected AS SELECT citizen_key FROM wh.known_citizen")
+    else:
+        con.execute("""CREATE OR REPLACE TEMP TABLE affected AS
+            SELECT DISTINCT v.citizen_key FROM wh.fact_grant_version v
+            SEMI JOIN (SELECT grant_key FROM wh.fact_grant_version WHERE etl_run_id = getvariable('run_id')) t
+                USING (grant_key)
+            UNION SELECT citizen_key FROM wh.person_cpr_version WHERE etl_run_id = getvariable('run_id')""")
+        con.execute("DELETE FROM wh.fact_person_month USING affected a "
+                    "WHERE wh.fact_person_month.citizen_key = a.citizen_key")
+    as_of = f"DATE '{data_as_of:%Y-%m-%d}'"
+    for grants, months in (("SEMI JOIN affected USING (citizen_key)", "wh.dim_month"),
+                           ("ANTI JOIN affected USING (citizen_key)", "(SELECT m.* FROM wh.dim_month m "
+                                                                     "SEMI JOIN new_months USING (month))")):
+        con.execute(f"""INSERT INTO wh.fact_person_month
+            WITH grants AS (SELECT * FROM wh.fact_grant {grants}),
+            active AS (
+                SELECT g.*, m.month,
+                       datediff('day', greatest(g.start_date, m.month),
+                                least(coalesce(g.end_date, {as_of} - 1), last_day(m.month))) + 1 AS days_active
+                FROM grants g JOIN {months} m
+                  ON g.start_date <= last_day(m.month) AND coalesce(g.end_date, DATE '9999-12-31') >= m.month
+            ), ranked AS (
+                SELECT *, row_number() OVER (PARTITION BY citizen_key, month, measure_group
+                                             ORDER BY days_active DESC, start_date DESC, grant_key) AS rank
+                FROM active WHERE days_active > 0
+            )
+            SELECT r.citizen_key, r.month, r.area, r.measure_group, r.grant_key, r.paying_municipality_code,
+                   r.acting_municipality_code, r.placement_type_code, r.legal_basis_code, r.caseworker_key,
+                   r.provider_key, age_on(c.birth_date, last_day(r.month)), c.sex, r.days_active
+            FROM ranked r JOIN wh.dim_citizen c USING (citizen_key)
+            WHERE r.rank = 1""")
+
+
+def _flags(con: duckdb.DuckDBPyConnection, data_as_of: date) -> None:
+    """Registration practice (F-KOM-REGPRACTICE): findings on current grants; nothing is corrected."""
+    as_of = f"DATE '{data_as_of:%Y-%m-%d}'"
+    last_day = f"({as_of} - 1)"
+    con.execute("DELETE FROM wh.fact_grant_flag")
+    con.execute(f"""INSERT INTO wh.fact_grant_flag
+        SELECT grant_key, 'MISSING_TARGET_GROUP', NULL, NULL FROM wh.fact_grant WHERE target_group IS NULL
+        UNION ALL
+        SELECT grant_key, 'MISSING_PLACEMENT_TYPE', NULL, NULL FROM wh.fact_grant
+        WHERE measure_group = 'placement' AND placement_type_code IS NULL
+        UNION ALL
+        SELECT grant_key, 'MISSING_PROVIDER', NULL, NULL FROM wh.fact_grant WHERE provider_key IS NULL
+        UNION ALL
+        SELECT grant_key, 'LATE_REGISTRATION', 'registreret ' || datediff('day', start_date, registered_date)
+               || ' dage efter start', NULL
+        FROM wh.fact_grant WHERE registered_date > start_date + {LATE_DAYS}""")
+    # An open grant whose payments stopped months ago: probably ended without the end date registered.
+    con.execute(f"""INSERT INTO wh.fact_grant_flag
+        SELECT g.grant_key, 'MISSING_END_DATE', 'sidste betaling ' || strftime(max(p.period_month), '%m-%Y'), NULL
+        FROM wh.fact_grant g JOIN wh.fact_payment p USING (grant_key)
+        WHERE g.end_date IS NULL
+        GROUP BY g.grant_key
+        HAVING max(p.period_month) < date_trunc('month', {last_day}) - INTERVAL {MISSING_PAYMENTS_MONTHS} MONTH""")
+    # A month paid more than once (net of reversals), told apart from catch-up postings by the month paid for.
+    con.execute("""INSERT INTO wh.fact_grant_flag
+        SELECT grant_key, 'DOUBLE_PAYMENT', 'betalt for ' || strftime(service_month, '%m-%Y') || ' mere end én gang',
+               sum(amount) - max(amount)
+        FROM wh.fact_payment WHERE grant_key IS NOT NULL AND service_month IS NOT NULL
+        GROUP BY grant_key, service_month
+        HAVING count(*) FILTER (WHERE amount > 0) > 1 AND sum(amount) > max(amount) + 0.005""")
+    # The paying municipality against where CPR says the citizen (a child: the mother, else the father) lives.
+    con.execute(f"""INSERT INTO wh.fact_grant_flag
+        WITH reference AS (
+            SELECT g.grant_key, g.paying_municipality_code, g.area,
+                   least(coalesce(g.end_date, {last_day}), {last_day}) AS day,
+                   CASE WHEN g.area = 'children' THEN coalesce(
+                       (SELECT min(parent_key) FROM wh.fact_relation r
+                        WHERE r.child_key = g.citizen_key AND relation = 'MOR'),
+                       (SELECT min(parent_key) FROM wh.fact_relation r
+                        WHERE r.child_key = g.citizen_key AND relation = 'FAR'),
+                       g.citizen_key) ELSE g.citizen_key END AS resident_key
+            FROM wh.fact_grant g
+        ), lived AS (
+            SELECT f.grant_key, f.paying_municipality_code, r.municipality_code, r.moved_in
+            FROM reference f JOIN wh.fact_residence r ON r.citizen_key = f.resident_key
+             AND r.moved_in <= f.day AND (r.moved_out IS NULL OR r.moved_out >= f.day)
+        )
+        SELECT l.grant_key, 'PAYING_MUNICIPALITY_MISMATCH',
+               'CPR-bopæl i kommune ' || l.municipality_code || ' fra ' || strftime(l.moved_in, '%d-%m-%Y'),
+               (SELECT coalesce(sum(p.amount), 0) FROM wh.fact_payment p
+                WHERE p.grant_key = l.grant_key AND p.posting_date >= l.moved_in)
+        FROM lived l WHERE l.municipality_code <> l.paying_municipality_code""")
+
+
+def _aggregates(con: duckdb.DuckDBPyConnection) -> None:
+    for table in ("agg_persons_month", "agg_population_month", "agg_spend_month", "agg_budget_month",
+                  "agg_grants_month", "agg_dq_month"):
+        con.execute(f"DELETE FROM wh.{table}")
+    con.execute("""INSERT INTO wh.agg_persons_month
+        SELECT month, paying_municipality_code, acting_municipality_code, area, measure_group,
+               placement_type_code, legal_basis_code, age, sex, count(*), sum(days_active)
+        FROM wh.fact_person_month GROUP BY ALL""")
+    # Each month takes the newest quarter DST had counted by then (figures come quarterly).
+    con.execute("""INSERT INTO wh.agg_population_month
+        WITH latest AS (
+            SELECT m.month, q.municipality_code, max(q.quarter_start) AS quarter_start
+            FROM wh.dim_month m JOIN (SELECT DISTINCT municipality_code, quarter_start FROM wh.fact_population) q
+              ON q.quarter_start <= m.month
+            GROUP BY ALL)
+        SELECT l.month, p.municipality_code, p.age, p.sex, p.persons
+        FROM latest l JOIN wh.fact_population p USING (municipality_code, quarter_start)""")
+    con.execute("""INSERT INTO wh.agg_spend_month
+        WITH monthly AS (
+            SELECT period_month AS month, municipality_code, function_code, sum(amount) AS amount
+            FROM wh.fact_payment GROUP BY ALL),
+        grid AS (
+            SELECT m.month, k.municipality_code, k.function_code
+            FROM wh.dim_month m CROSS JOIN (SELECT DISTINCT municipality_code, function_code FROM monthly) k)
+        SELECT g.month, g.municipality_code, g.function_code, f.area, coalesce(mo.amount, 0),
+               sum(coalesce(mo.amount, 0)) OVER (PARTITION BY g.municipality_code, g.function_code, year(g.month)
+                                                 ORDER BY g.month)
+        FROM grid g LEFT JOIN monthly mo USING (month, municipality_code, function_code)
+        JOIN wh.dim_account_function f USING (function_code)""")
+    # Pro rata over the months of the year that the history covers, so a year that starts
+    # mid-way compares its spend with the matching share of the budget.
+    con.execute("""INSERT INTO wh.agg_budget_month
+        SELECT m.month, b.municipality_code, b.function_code, f.area, b.corrected_budget,
+               round(b.corrected_budget * row_number() OVER (
+                   PARTITION BY b.municipality_code, b.function_code, b.year ORDER BY m.month) / 12, 2)
+        FROM wh.dim_month m JOIN wh.fact_budget b ON b.year = m.year
+        JOIN wh.dim_account_function f USING (function_code)""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE grant_months AS
+        SELECT m.month, g.grant_key, g.acting_municipality_code, g.source_system, g.caseworker_key, g.area,
+               g.start_date >= m.month AS started
+        FROM wh.fact_grant g JOIN wh.dim_month m
+          ON g.start_date <= last_day(m.month) AND coalesce(g.end_date, DATE '9999-12-31') >= m.month""")
+    con.execute("""INSERT INTO wh.agg_grants_month
+        SELECT month, acting_municipality_code, source_system, caseworker_key, area, count(*),
+               count(*) FILTER (WHERE started)
+        FROM grant_months GROUP BY ALL""")
+    # Late registrations count in the month the grant started; other findings in every month it was active.
+    con.execute("""INSERT INTO wh.agg_dq_month
+        SELECT gm.month, gm.acting_municipality_code, gm.source_system, gm.caseworker_key, gm.area, f.flag_code,
+               count(DISTINCT gm.grant_key)
+        FROM grant_months gm JOIN wh.fact_grant_flag f USING (grant_key)
+        WHERE f.flag_code <> 'LATE_REGISTRATION' OR gm.started
+        GROUP BY ALL""")
+    con.execute("DROP TABLE grant_months")

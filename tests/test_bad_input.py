@@ -1,0 +1,218 @@
+"""Malformed deliveries: each gets a clear message, is rejected or quarantined, and changes no fact.
+
+Every case arrives as the next night's delivery (2 April 2026) onto the loaded hand-made scenario.
+A rejected file stops the run: the published warehouse stays the same file. A quarantined row is
+recorded with file, line, column, value and reason; the rest of the file loads, and since each
+case's good rows repeat what is already loaded, every fact table afterwards is exactly as before.
+"""
+
+from __future__ import annotations
+
+import csv
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+
+import pytest
+from sqlalchemy import select, text
+
+from data_access.scope import Role
+from data_access.warehouse_schema import metadata, quarantine
+from etl.pipeline import RunFailed
+
+from . import deliveries as d
+from . import scenario as s
+from .helpers import Installation, load, make_installation, scope
+
+NEXT = "20260402"
+KMD_1001 = d.kmd_grant(479, "1001", s.A, "BL-46", date(2025, 6, 1), None, "30000,00", caseworker="AZ47901",
+                       placement="Almen plejefamilie")  # exactly as already loaded
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    write: Callable[[Path], str]  # writes the delivery into the inbox, returns the file name
+    expected: str  # what the message or reason must say
+    line: int | None = None  # quarantine: the line, or None for a rejected file
+    column: str | None = None
+
+
+def kmd_file(folder: Path, rows: list[dict], stamp: str = NEXT, encoding: str = "cp1252") -> str:
+    return d.write_kmd(folder, 479, stamp, rows, encoding=encoding).name
+
+
+def raw_file(name: str, content: bytes) -> Callable[[Path], str]:
+    def write(folder: Path) -> str:
+        (folder / name).write_bytes(content)
+        return name
+    return write
+
+
+def kmd_with(**changes) -> Callable[[Path], str]:
+    """Grant 1001 unchanged, then a new grant 1099 with one thing wrong."""
+    return lambda folder: kmd_file(folder, [KMD_1001, KMD_1001 | {"Bevillingsnr": "1099"} | changes])
+
+
+def truncated_kmd(folder: Path) -> str:
+    path = d.write_kmd(folder, 479, NEXT, [KMD_1001, KMD_1001])
+    text = path.read_bytes().decode("cp1252").rstrip("\r\n")
+    path.write_bytes(text[: text.rfind(";", 0, text.rfind(";", 0, len(text) - 1))].encode("cp1252"))
+    return path.name
+
+
+def reordered_with_extra_column(folder: Path) -> str:
+    path = folder / f"KMD_BV_BEVILLINGER_0479_{NEXT}.csv"
+    columns = [*reversed(d.KMD_COLUMNS), "Bemærkning"]
+    with open(path, "w", encoding="cp1252", newline="") as handle:
+        writer = csv.DictWriter(handle, columns, delimiter=";", lineterminator="\r\n")
+        writer.writeheader()
+        writer.writerow(KMD_1001 | {"Bemærkning": "uændret"})
+        writer.writerow(KMD_1001 | {"Bevillingsnr": "1001", "Bemærkning": "to gange"})
+    return path.name
+
+
+def posting_file(*rows: dict) -> Callable[[Path], str]:
+    return lambda folder: d.write_postings(folder, 479, NEXT, list(rows)).name
+
+
+def dubu_file(*records) -> Callable[[Path], str]:
+    return lambda folder: d.write_dubu(folder, 420, NEXT, list(records)).name
+
+
+DUBU_F = d.dubu_measure(420, "f-1", s.F, ("BL", "46"), date(2024, 6, 1), None, 12000.0,
+                        placement="NETVAERKSPLEJEFAMILIE")  # as already loaded
+
+REJECTED = [
+    Case("Windows-1252-fil gemt som UTF-8", lambda f: kmd_file(f, [KMD_1001], encoding="utf-8"), "gemt som UTF-8"),
+    Case("UTF-16", raw_file(f"KMD_BV_BEVILLINGER_0479_{NEXT}.csv", "Kommunenr;Sagsnr\n".encode("utf-16")), "UTF-16"),
+    Case("byte-order mark i Windows-1252-fil", raw_file(f"KMD_BV_BEVILLINGER_0479_{NEXT}.csv",
+                                                         b"\xef\xbb\xbfKommunenr;Sagsnr\r\n"), "byte-order mark"),
+    Case("ugyldig UTF-8", raw_file(f"CPR_PERSONER_{NEXT}.csv", b"PNR;FORNAVN;EFTERNAVN;KOEN;FOEDDATO;KOMKOD;"
+                                   b"TILFLYTNINGSDATO\n" + b"7005124121;\xc6ble;B;M;2012-05-10;0479;\n"),
+         "ikke gyldig UTF-8"),
+    Case("byte uden betydning i Windows-1252", raw_file(f"KMD_BV_BEVILLINGER_0479_{NEXT}.csv",
+                                                        ";".join(d.KMD_COLUMNS).encode("cp1252") + b"\r\n\x81\r\n"),
+         "ikke gyldig Windows-1252"),
+    Case("tom fil", raw_file(f"CPR_PERSONER_{NEXT}.csv", b""), "tom"),
+    Case("manglende kolonne", raw_file(f"DST_FOLK1A_{NEXT}.csv", "OMRÅDE;KØN;ALDER;TID\n".encode()),
+         "mangler kolonnen/kolonnerne INDHOLD"),
+    Case("kolonne to gange", raw_file(f"DST_FOLK1A_{NEXT}.csv", "OMRÅDE;KØN;ALDER;TID;TID;INDHOLD\n".encode()),
+         "står flere gange"),
+    Case("forkert skilletegn", raw_file(f"DST_FOLK1A_{NEXT}.csv", "OMRÅDE,KØN,ALDER,TID,INDHOLD\n".encode()),
+         "overskriften har ingen ';'"),
+    Case("ødelagt XML", lambda f: d.write_as2007(f, 479, NEXT, ["  <Bevilling id='x'>\n  <Sag>\n"]).name,
+         "ugyldig XML i linje"),
+    Case("forkert XML-dokument", lambda f: d.write_as2007(f, 479, NEXT, [], root="Udtraek").name, "<Udtraek>"),
+    Case("ukendt kommune i filnavnet", raw_file(f"KMD_BV_BEVILLINGER_0999_{NEXT}.csv", b"x"),
+         "ukendt kommunekode 0999"),
+    Case("fil fra fremtiden", raw_file("KMD_BV_BEVILLINGER_0479_20991231.csv", b"x"), "fremtiden"),
+    Case("ukendt filnavn", raw_file("bevillinger_april.xlsx", b"x"), "matcher ingen kendt kilde"),
+    Case("ældre end det indlæste", lambda f: kmd_file(f, [KMD_1001], stamp="20260301"), "ældre leverancer"),
+    Case("indlæst fil med nyt indhold", lambda f: kmd_file(f, [KMD_1001], stamp=s.STAMP),
+         "allerede indlæst med et andet indhold"),
+]
+
+QUARANTINED = [
+    Case("afkortet sidste linje", truncated_kmd, "forventede 22 felter, fandt", line=3),
+    Case("umulig dato", kmd_with(Startdato="30-02-2026"), "ugyldig dato", line=3, column="Startdato"),
+    Case("beløb med tusindtalsseparator", kmd_with(Takst="30.000,00"), "tusindtalsseparator", line=3,
+         column="Takst"),
+    Case("beløb som tekst", kmd_with(Takst="tredivetusind"), "ugyldigt beløb", line=3, column="Takst"),
+    Case("ukendt kommune i rækken", kmd_with(Betalingskommune="0999"), "ukendt kommunekode", line=3,
+         column="Betalingskommune"),
+    Case("ukendt paragraf", kmd_with(Paragraf="SEL-999"), "ukendt paragraf", line=3, column="Paragraf"),
+    Case("ugyldigt CPR-nummer", kmd_with(**{"CPR-nr": "310200-1234"}), "ugyldigt CPR-nummer", line=3,
+         column="CPR-nr"),
+    Case("manglende værdi", kmd_with(Sagsbehandler=""), "mangler værdi", line=3, column="Sagsbehandler"),
+    Case("ukendt anbringelsesform", kmd_with(Anbringelsesform="Campingvogn"), "ukendt anbringelsesform", line=3,
+         column="Anbringelsesform"),
+    Case("slutdato før startdato", kmd_with(Slutdato="01-01-2025"), "slutdato ligger før startdato", line=3,
+         column="Slutdato"),
+    Case("negativ takst", kmd_with(Takst="-100,00"), "negativ takst", line=3, column="Takst"),
+    Case("kommune passer ikke med filnavnet", kmd_with(Kommunenr="0410"), "passer ikke med kommunen i filnavnet",
+         line=3, column="Kommunenr"),
+    Case("dublet i samme leverance", lambda f: kmd_file(f, [KMD_1001, KMD_1001]), "dublet: samme nøgle som linje 2",
+         line=3),
+    Case("kolonner i anden rækkefølge og en ekstra", reordered_with_extra_column, "dublet", line=3),
+    Case("ødelagt JSON-linje", dubu_file(DUBU_F, '{"kommunekode": "0420", "sagsid": '), "ugyldig JSON", line=2),
+    Case("JSON-linje der ikke er et objekt", dubu_file(DUBU_F, "[1, 2, 3]"), "ikke et JSON-objekt", line=2),
+    Case("ukendt lovgrundlag i DUBU", dubu_file(DUBU_F, DUBU_F | {"indsatsid": "f-9",
+                                                                    "lovgrundlag": {"lov": "BL", "paragraf": "999"}}),
+         "ukendt lovgrundlag", line=2, column="lovgrundlag"),
+    Case("betaling til ukendt bevilling", posting_file(d.posting(12, date(2026, 4, 1), "528221002", "500,00", s.A,
+                                                                 "KMD", "9999")),
+         "ikke findes i fagsystemet", line=2, column="Fagsystemreference"),
+    Case("bilag indlæst før", posting_file(d.posting(1, date(2026, 1, 1), "528221002", "30000,00", s.A, "KMD",
+                                                     "1001")), "dublet: findes allerede i", line=2),
+    Case("ukendt konto", posting_file(d.posting(13, date(2026, 4, 1), "599999999", "1,00")), "ukendt konto", line=2,
+         column="Kontostreng"),
+    Case("fødselsdato passer ikke med CPR", raw_file(f"CPR_PERSONER_{NEXT}.csv", (
+        "PNR;FORNAVN;EFTERNAVN;KOEN;FOEDDATO;KOMKOD;TILFLYTNINGSDATO\n"
+        f"{s.A};Alfred;Andersen;M;2012-05-11;0479;\n").encode()), "fødselsdatoen passer ikke", line=2,
+         column="FOEDDATO"),
+    Case("ugyldig dato i XML", lambda f: d.write_as2007(f, 479, NEXT, [
+        d.as2007_grant(479, "AS-1", s.C, ("BL", "46"), "2026-02-30", "", "100,00")]).name,
+         "ugyldig dato", line=3, column="Afgoerelse/@dato"),
+    Case("score uden for skalaen", raw_file(f"MAALINGER_0479_{NEXT}.csv", (
+        "CPR;Dato;Instrument;Score;Fagsystem;Bevillingsreference\n"
+        f"{s.D};2026-04-01;VUM;7,5;KMD;1004\n").encode()), "skala", line=2, column="Score"),
+]
+
+
+def content(installation: Installation) -> dict[str, tuple]:
+    """Row count and a content hash of every data table (run metadata and quarantine aside)."""
+    result = {}
+    for table in metadata.sorted_tables:
+        if table.name.startswith("meta_") or table.name == "quarantine":
+            continue
+        columns = ", ".join(f'"{c.name}"' for c in table.columns if c.name != "etl_run_id")
+        fingerprint = text(f"SELECT count(*) AS n, CAST(coalesce(sum(hash({columns})), 0) AS VARCHAR) AS h "
+                           f"FROM {table.name}")
+        row = installation.warehouse.query(fingerprint).iloc[0]
+        result[table.name] = (int(row["n"]), row["h"])
+    return result
+
+
+@pytest.fixture
+def site(small, tmp_path) -> Installation:
+    """A copy of the loaded scenario, so that each case starts from the same published warehouse."""
+    shutil.copytree(small.data_dir, tmp_path / "site", symlinks=True)
+    return make_installation(tmp_path / "site")
+
+
+def test_the_matrix_has_at_least_25_cases():
+    assert len(REJECTED) + len(QUARANTINED) >= 25
+
+
+@pytest.mark.parametrize("case", REJECTED, ids=lambda c: c.name)
+def test_a_rejected_delivery_stops_the_run_and_changes_nothing(site, case):
+    before, published = content(site), (site.warehouse_dir / "current.duckdb").resolve()
+    name = case.write(site.inbox)
+    with pytest.raises(RunFailed) as failure:
+        load(site)
+    assert name in str(failure.value) and case.expected in str(failure.value)
+    assert (site.warehouse_dir / "current.duckdb").resolve() == published
+    assert content(site) == before
+    runs = site.appstate.etl_runs(scope(Role.ADMIN))
+    assert runs.iloc[0]["status"] == "failed" and case.expected in runs.iloc[0]["message"]
+
+
+@pytest.mark.parametrize("case", QUARANTINED, ids=lambda c: c.name)
+def test_a_bad_row_is_quarantined_and_changes_no_fact(site, case):
+    before = content(site)
+    name = case.write(site.inbox)
+    result = load(site)
+    outcome = next(f for f in result.files if f.file_name == name)
+    assert outcome.status == "loaded"
+    assert outcome.rows_read == outcome.rows_loaded + outcome.rows_quarantined
+    assert outcome.rows_quarantined == 1
+    found = site.warehouse.query(select(quarantine).where(quarantine.c.file_name == name))
+    assert set(found["line"]) == {case.line}  # one bad line (it may break more than one rule)
+    matching = found[found["reason"].str.contains(case.expected, regex=False)]
+    if case.column:
+        matching = matching[matching["column_name"] == case.column]
+    assert len(matching) == 1, found[["column_name", "value", "reason"]].to_dict("records")
+    assert content(site) == before
