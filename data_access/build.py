@@ -10,6 +10,8 @@ from __future__ import annotations
 import hashlib
 import os
 import shutil
+import sys
+import time
 from pathlib import Path
 
 import duckdb
@@ -39,6 +41,24 @@ def schema_fingerprint() -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+class _SlowStatements:
+    """With OVERBLIK_PROFILE_SQL=1: the connection, reporting every statement slower than a second."""
+
+    def __init__(self, connection: duckdb.DuckDBPyConnection):
+        self._connection = connection
+
+    def execute(self, sql: str, *args):
+        started = time.perf_counter()
+        result = self._connection.execute(sql, *args)
+        seconds = time.perf_counter() - started
+        if seconds >= 1:
+            print(f"  [{seconds:6.1f} s] {' '.join(sql.split())[:160]}", file=sys.stderr)
+        return result
+
+    def __getattr__(self, name: str):
+        return getattr(self._connection, name)
+
+
 def open_build_workspace(warehouse_file: Path, identity_file: Path, temp_dir: Path,
                          base: tuple[Path, Path] | None = None, memory_limit: str = "6GB") -> duckdb.DuckDBPyConnection:
     """Attach the new files (copied from ``base`` for an incremental run) and make sure every table exists."""
@@ -54,7 +74,7 @@ def open_build_workspace(warehouse_file: Path, identity_file: Path, temp_dir: Pa
     os.chmod(identity_file, 0o600)
     for ddl in _ddl(metadata, WAREHOUSE_ALIAS) + _ddl(identity_metadata, IDENTITY_ALIAS):
         connection.execute(ddl)
-    return connection
+    return _SlowStatements(connection) if os.environ.get("OVERBLIK_PROFILE_SQL") else connection
 
 
 def close_build_workspace(connection: duckdb.DuckDBPyConnection) -> None:

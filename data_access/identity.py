@@ -16,6 +16,6 @@ identity_metadata = MetaData()
 citizen_identity = Table(
     "citizen_identity",
     identity_metadata,
-    Column("citizen_key", String, primary_key=True),
+    Column("citizen_key", String, nullable=False),
     Column("cpr", String(10), nullable=False),
 )

@@ -117,8 +117,7 @@ def apply_deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         SELECT p.municipality_code, p.voucher, k.citizen_key, p.source_system, p.reference, g.grant_key,
                p.account AS account_string, account_function(p.account) AS function_code, p.posting_date,
                date_trunc('month', p.posting_date) AS period_month,
-               CAST(try_strptime('01-' || regexp_extract(p.text, '([0-9]{2}-[0-9]{4})$', 1), '%d-%m-%Y') AS DATE)
-                   AS service_month,
+               CAST(try_strptime('01-' || right(p.text, 7), '%d-%m-%Y') AS DATE) AS service_month,
                p.amount, p.text, p.source_file, p.source_line,
                getvariable('run_id') AS etl_run_id
         FROM stg_payment p LEFT JOIN map_citizen k USING (cpr)

@@ -59,8 +59,11 @@ KINDS: dict[str, Kind] = {
         "ukendt kommunekode"),
     "municipality_name": Kind(
         "(SELECT m.municipality_code FROM wh.dim_municipality m WHERE m.name = {raw})", "ukendt kommunenavn"),
-    "cpr": Kind("CASE WHEN regexp_full_match({raw}, '[0-9]{{6}}-?[0-9]{{4}}') "
-                "AND cpr_birth_date(replace({raw}, '-', '')) IS NOT NULL THEN replace({raw}, '-', '') END",
+    # Day (or day + 60) and month by pattern; the calendar only needs asking for days 29-31.
+    "cpr": Kind("CASE WHEN regexp_full_match({raw}, '(0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])"
+                "(0[1-9]|1[0-2])[0-9]{{2}}-?[0-9]{{4}}') THEN CASE "
+                "WHEN CAST(left({raw}, 2) AS INTEGER) % 60 <= 28 THEN replace({raw}, '-', '') "
+                "WHEN cpr_birth_date(replace({raw}, '-', '')) IS NOT NULL THEN replace({raw}, '-', '') END END",
                 "ugyldigt CPR-nummer"),
     "cvr": Kind("CASE WHEN regexp_full_match({raw}, '[0-9]{{8}}') THEN {raw} END", "ugyldigt CVR-nummer (8 cifre)"),
     "account": Kind(

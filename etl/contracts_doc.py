@@ -41,7 +41,9 @@ contract before anything is loaded:
   row rule, a repeated key, a line with the wrong number of fields or broken JSON - is put in
   **quarantine** with file, line, column, value and reason, and the rest of the file is loaded.
   Every file reconciles: rows read = rows loaded + rows quarantined.
-- Extra columns are ignored and noted in the run log; columns may come in any order.
+- Extra columns are ignored and noted in the run log; columns may come in any order. Empty fields
+  after the last column (trailing separators) are ignored; a line with fewer fields than the
+  header, or with values beyond it, is quarantined.
 - Empty values (or only spaces) count as missing. Rows are never corrected (F-DATA-NOCORRECT).
 
 The extraction date is part of every file name (`YYYYMMDD`): the data run up to the day before.

@@ -14,15 +14,25 @@ MISSING_PAYMENTS_MONTHS = 3  # an open grant with no payments for this long prob
 LATE_DAYS = 30  # K-DQ-LATE: registered more than 30 days after the start
 
 
-def derive(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool) -> None:
+def derive(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool, watch=None) -> None:
     con.execute("CREATE OR REPLACE MACRO age_on(born, day) AS year(day) - year(born) - "
                 "CASE WHEN month(day) * 100 + day(day) < month(born) * 100 + day(born) THEN 1 ELSE 0 END")
+
+    def lap(stage: str) -> None:
+        if watch is not None:
+            watch.lap(stage)
+
+    con.execute(f"SET VARIABLE data_as_of = DATE '{data_as_of:%Y-%m-%d}'")
     _citizens(con)
     _months(con, data_as_of)
     _links(con)
+    lap("borgere, måneder og koblinger")
     _person_months(con, data_as_of, full)
+    lap("personmåneder")
     _flags(con, data_as_of)
+    lap("datakvalitet")
     _aggregates(con)
+    lap("aggregater")
 
 
 def _citizens(con: duckdb.DuckDBPyConnection) -> None:
@@ -58,11 +68,30 @@ def _links(con: duckdb.DuckDBPyConnection) -> None:
               AND wh.{table}.reference = g.source_grant_id""")
 
 
+_GRANT_MONTH_COLUMNS = """citizen_key, grant_key, area, measure_group, paying_municipality_code,
+    acting_municipality_code, placement_type_code, legal_basis_code, caseworker_key, provider_key, source_system,
+    start_date, end_date"""
+
+
+def grant_months(grants: str, first: str, last: str, as_of: str) -> str:
+    """SQL for each grant's months between ``first`` and ``last`` (dates), with the days it was active in each.
+
+    Expands each grant over its own months with generate_series, instead of a range join against every month.
+    """
+    return f"""
+        SELECT *, datediff('day', greatest(start_date, month),
+                           least(coalesce(end_date, {as_of} - 1), last_day(month))) + 1 AS days_active
+        FROM (SELECT {_GRANT_MONTH_COLUMNS},
+                     CAST(unnest(generate_series(greatest(date_trunc('month', start_date), {first}),
+                                                 least(date_trunc('month', coalesce(end_date, {as_of} - 1)), {last}),
+                                                 INTERVAL 1 MONTH)) AS DATE) AS month
+              FROM {grants})"""
+
+
 def _person_months(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool) -> None:
     """One row per citizen, month and measure group; the grant active most days that month lends its attributes."""
     if full:
         con.execute("DELETE FROM wh.fact_person_month")
-        con.execute("CREATE OR REPLACE TEMP TABLE affected AS SELECT citizen_key FROM wh.known_citizen")
     else:
         con.execute("""CREATE OR REPLACE TEMP TABLE affected AS
             SELECT DISTINCT v.citizen_key FROM wh.fact_grant_version v
@@ -72,27 +101,30 @@ def _person_months(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool)
         con.execute("DELETE FROM wh.fact_person_month USING affected a "
                     "WHERE wh.fact_person_month.citizen_key = a.citizen_key")
     as_of = f"DATE '{data_as_of:%Y-%m-%d}'"
-    for grants, months in (("SEMI JOIN affected USING (citizen_key)", "wh.dim_month"),
-                           ("ANTI JOIN affected USING (citizen_key)", "(SELECT m.* FROM wh.dim_month m "
-                                                                     "SEMI JOIN new_months USING (month))")):
+    def span(months: str) -> tuple[str, str, str]:
+        return f"(SELECT min(month) FROM {months})", f"(SELECT max(month) FROM {months})", months
+
+    if full:
+        passes = [("wh.fact_grant", *span("wh.dim_month"))]
+    else:  # changed citizens in every month; everyone else only in months that are new
+        passes = [("wh.fact_grant SEMI JOIN affected USING (citizen_key)", *span("wh.dim_month")),
+                  ("wh.fact_grant ANTI JOIN affected USING (citizen_key)", *span("new_months"))]
+    for grants, first, last, months in passes:
+        # arg_max picks the grant with the most days (then the latest start, then the highest key) in one pass.
         con.execute(f"""INSERT INTO wh.fact_person_month
-            WITH grants AS (SELECT * FROM wh.fact_grant {grants}),
-            active AS (
-                SELECT g.*, m.month,
-                       datediff('day', greatest(g.start_date, m.month),
-                                least(coalesce(g.end_date, {as_of} - 1), last_day(m.month))) + 1 AS days_active
-                FROM grants g JOIN {months} m
-                  ON g.start_date <= last_day(m.month) AND coalesce(g.end_date, DATE '9999-12-31') >= m.month
-            ), ranked AS (
-                SELECT *, row_number() OVER (PARTITION BY citizen_key, month, measure_group
-                                             ORDER BY days_active DESC, start_date DESC, grant_key) AS rank
-                FROM active WHERE days_active > 0
-            )
-            SELECT r.citizen_key, r.month, r.area, r.measure_group, r.grant_key, r.paying_municipality_code,
-                   r.acting_municipality_code, r.placement_type_code, r.legal_basis_code, r.caseworker_key,
-                   r.provider_key, age_on(c.birth_date, last_day(r.month)), c.sex, r.days_active
-            FROM ranked r JOIN wh.dim_citizen c USING (citizen_key)
-            WHERE r.rank = 1""")
+            WITH chosen AS (
+                SELECT citizen_key, month, measure_group,
+                       arg_max({{'grant_key': grant_key, 'area': area, 'paying': paying_municipality_code,
+                                'acting': acting_municipality_code, 'placement': placement_type_code,
+                                'legal': legal_basis_code, 'caseworker': caseworker_key, 'provider': provider_key,
+                                'days': days_active}}, (days_active, start_date, grant_key)) AS g
+                FROM ({grant_months(grants, first, last, as_of)})
+                WHERE days_active > 0 AND month IN (SELECT month FROM {months})
+                GROUP BY citizen_key, month, measure_group)
+            SELECT r.citizen_key, r.month, r.g.area, r.measure_group, r.g.grant_key, r.g.paying, r.g.acting,
+                   r.g.placement, r.g.legal, r.g.caseworker, r.g.provider, age_on(c.birth_date, last_day(r.month)),
+                   c.sex, r.g.days
+            FROM chosen r JOIN wh.dim_citizen c USING (citizen_key)""")
 
 
 def _flags(con: duckdb.DuckDBPyConnection, data_as_of: date) -> None:
@@ -150,6 +182,7 @@ def _flags(con: duckdb.DuckDBPyConnection, data_as_of: date) -> None:
 
 
 def _aggregates(con: duckdb.DuckDBPyConnection) -> None:
+    """Every aggregate is rebuilt whole: they are small beside the facts, and always consistent with them."""
     for table in ("agg_persons_month", "agg_population_month", "agg_spend_month", "agg_budget_month",
                   "agg_grants_month", "agg_dq_month"):
         con.execute(f"DELETE FROM wh.{table}")
@@ -186,11 +219,12 @@ def _aggregates(con: duckdb.DuckDBPyConnection) -> None:
                    PARTITION BY b.municipality_code, b.function_code, b.year ORDER BY m.month) / 12, 2)
         FROM wh.dim_month m JOIN wh.fact_budget b ON b.year = m.year
         JOIN wh.dim_account_function f USING (function_code)""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE grant_months AS
-        SELECT m.month, g.grant_key, g.acting_municipality_code, g.source_system, g.caseworker_key, g.area,
-               g.start_date >= m.month AS started
-        FROM wh.fact_grant g JOIN wh.dim_month m
-          ON g.start_date <= last_day(m.month) AND coalesce(g.end_date, DATE '9999-12-31') >= m.month""")
+    first, last = "(SELECT min(month) FROM wh.dim_month)", "(SELECT max(month) FROM wh.dim_month)"
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE grant_months AS
+        SELECT month, grant_key, acting_municipality_code, source_system, caseworker_key, area,
+               start_date >= month AS started
+        FROM ({grant_months("wh.fact_grant", first, last, "getvariable('data_as_of')")})
+        WHERE days_active > 0""")
     con.execute("""INSERT INTO wh.agg_grants_month
         SELECT month, acting_municipality_code, source_system, caseworker_key, area, count(*),
                count(*) FILTER (WHERE started)

@@ -29,6 +29,7 @@ from locale_da import long_date, number
 
 from .build import apply_deliveries, load_reference, pseudonymise
 from .contracts import MACROS, Contract
+from .crossfile import run_checks
 from .derive import derive
 from .progress import Progress
 from .publish import RunLock, building_dir, clear_stale_builds, publish, published_file
@@ -36,6 +37,9 @@ from .readers import FileRejected, read_into
 from .sources import SOURCES, Source, source_for
 from .sources.common import STAGING_DDL
 from .validate import validate_file
+
+# A plausible CPR number (day 01-31, or 61-91 for replacement numbers; month 01-12), alone or with a dash.
+CPR_LIKE = r"\b((?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])(?:0[1-9]|1[0-2])[0-9]{2})-?[0-9]{4}\b"
 
 
 class RunFailed(RuntimeError):
@@ -72,6 +76,7 @@ class RunResult:
     data_as_of: date | None = None
     full: bool = False
     unchanged: bool = False  # no new files: the published warehouse stays as it was
+    timings: dict[str, float] = field(default_factory=dict)  # seconds per stage, for operators and benchmarks
 
     def total(self, key: str) -> int:
         return sum(getattr(f, key) for f in self.files)
@@ -185,10 +190,22 @@ def _plan(inbox: Path, warehouse_dir: Path, full: bool, today: date) -> _Plan:
     return _Plan(base, new, rejected, latest, [row[5] for row in catalog.values()], today, note)
 
 
+class _Stopwatch:
+    def __init__(self, timings: dict[str, float]):
+        self.timings, self.last = timings, time.perf_counter()
+
+    def lap(self, stage: str) -> None:
+        current = time.perf_counter()
+        self.timings[stage] = self.timings.get(stage, 0.0) + current - self.last
+        self.last = current
+
+
 def _build(plan: _Plan, new_file: Path, identity_file: Path, workdir: Path, run_id: str, inbox: Path,
            result: RunResult, out: TextIO) -> None:
     started = now()
+    watch = _Stopwatch(result.timings)
     con = open_build_workspace(new_file, identity_file, workdir, plan.base)
+    watch.lap("forbered")
     try:
         con.execute("SET VARIABLE run_id = ?", [run_id])
         for macro in MACROS:
@@ -202,28 +219,30 @@ def _build(plan: _Plan, new_file: Path, identity_file: Path, workdir: Path, run_
             result.files.append(outcome)
             progress.file_done(source.contract.title, path.name, outcome.status, outcome.rows_loaded,
                                outcome.rows_quarantined, outcome.message)
-        if plan.base is not None:
-            _quarantine_already_loaded(con, result)
-        _quarantine_unknown_grants(con, result)
+        watch.lap("læs og valider")
+        run_checks(con, result.files, incremental=plan.base is not None)
+        watch.lap("tjek på tværs af filer")
         rejected = [f for f in result.files if f.status == "rejected"]
         if rejected:
             raise RunFailed(f"{len(rejected)} fil(er) afvist, intet publiceret: "
                             + "; ".join(f"{f.file_name}: {f.message}" for f in rejected))
         progress.step("Tilpasser til fælles datamodel og pseudonymiserer …")
-        for source in SOURCES:
-            if _exists(con, f"typed_{source.contract.source}"):
-                con.execute(f"INSERT INTO {source.stage_table} BY NAME {source.conform_sql}")
+        _stage_views(con)
         result.data_as_of = max([*plan.loaded_dates, *(f.extract_date for f in result.files)])
         pseudonymise(con, secret("pseudonym_key"))
+        watch.lap("fælles model og pseudonymer")
         progress.step("Opdaterer fakta med historik …")
         apply_deliveries(con)
+        _drop_staging(con)
+        watch.lap("fakta med historik")
         progress.step("Beregner personmåneder, datakvalitet og aggregater …")
-        derive(con, result.data_as_of, full=plan.base is None)
+        derive(con, result.data_as_of, full=plan.base is None, watch=watch)
         _write_metadata(con, run_id, inbox, result, started)
     except BaseException:
         con.close()  # the half-built files are thrown away; checkpointing them could hide the real error
         raise
     close_build_workspace(con)
+    watch.lap("gem")
 
 
 def _load_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, groups: dict, plan: _Plan,
@@ -256,65 +275,27 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, g
     return outcome
 
 
-def _quarantine_already_loaded(con: duckdb.DuckDBPyConnection, result: RunResult) -> None:
-    """Append sources: a key loaded by an earlier run is a duplicate, found in one join per source."""
-    by_name = {f.file_name: f for f in result.files}
+def _drop_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Once applied, the typed deliveries only take memory the derived tables need."""
+    for (view,) in con.execute("SELECT view_name FROM duckdb_views() WHERE view_name LIKE 'stg\\_%' ESCAPE '\\' "
+                               "AND NOT internal").fetchall():
+        con.execute(f"DROP VIEW {view}")
+    for (table,) in con.execute("SELECT table_name FROM duckdb_tables() WHERE database_name = 'memory' "
+                                "AND (table_name LIKE 'typed\\_%' ESCAPE '\\' OR table_name IN "
+                                "('incoming', 'merged', 'staged_cpr'))").fetchall():
+        con.execute(f"DROP TABLE {table}")
+
+
+def _stage_views(con: duckdb.DuckDBPyConnection) -> None:
+    """stg_x: the empty template (for columns and types) and every loaded source's conformed rows."""
+    parts: dict[str, list[str]] = {}
     for source in SOURCES:
-        contract = source.contract
-        typed = f"typed_{contract.source}"
-        if contract.semantics != "append" or not contract.loaded_keys or not _exists(con, typed):
-            continue
-        keys = " AND ".join(f't."{k}" = e."{k}"' for k in contract.key)
-        value = " || '/' || ".join(f'CAST(t."{k}" AS VARCHAR)' for k in contract.key)
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE repeated AS
-            SELECT t.source_file, t.source_line, {value} AS value,
-                   'dublet: findes allerede i ' || e.source_file || ' linje '
-                   || CAST(e.source_line AS VARCHAR) AS reason
-            FROM {typed} t JOIN ({contract.loaded_keys}) e ON {keys}""")
-        counts = con.execute("SELECT source_file, count(*) FROM repeated GROUP BY 1").fetchall()
-        if not counts:
-            continue
-        column = " + ".join(contract.key)
-        con.execute(f"INSERT INTO quarantine_stage SELECT source_file, source_line, '{column}', value, reason "
-                    "FROM repeated")
-        con.execute(f"DELETE FROM {typed} USING repeated r WHERE {typed}.source_file = r.source_file "
-                    f"AND {typed}.source_line = r.source_line")
-        for file_name, repeated in counts:
-            by_name[file_name].rows_loaded -= repeated
-            by_name[file_name].rows_quarantined += repeated
-
-
-_GRANT_SOURCES = {"typed_kmd_grants": "KMD", "typed_dubu_measures": "DUBU", "typed_as2007_grants": "AS2007"}
-
-
-def _quarantine_unknown_grants(con: duckdb.DuckDBPyConnection, result: RunResult) -> None:
-    """A posting or assessment that names a grant its case system never registered cannot be placed: quarantine."""
-    known = ["SELECT source_system, acting_municipality_code AS municipality_code, source_grant_id FROM wh.fact_grant"]
-    known += [f"SELECT '{system}', acting_municipality_code, source_grant_id FROM {table}"
-              for table, system in _GRANT_SOURCES.items() if _exists(con, table)]
-    con.execute("CREATE OR REPLACE TEMP TABLE known_grants AS " + " UNION ".join(known))
-    by_name = {f.file_name: f for f in result.files}
-    for source in SOURCES:
-        typed = f"typed_{source.contract.source}"
-        if not source.contract.names_grant or not _exists(con, typed):
-            continue
-        con.execute(f"""CREATE OR REPLACE TEMP TABLE orphans AS
-            SELECT t.source_file, t.source_line, t.source_system || ':' || t.reference AS value
-            FROM {typed} t
-            WHERE t.source_system IS NOT NULL AND t.reference IS NOT NULL AND NOT EXISTS (
-                SELECT 1 FROM known_grants k WHERE k.source_system = t.source_system
-                  AND k.municipality_code = t.file_municipality_code AND k.source_grant_id = t.reference)""")
-        counts = con.execute("SELECT source_file, count(*) FROM orphans GROUP BY 1").fetchall()
-        if not counts:
-            continue
-        column = next(f.source for f in source.contract.fields if f.target == "reference")
-        con.execute(f"INSERT INTO quarantine_stage SELECT source_file, source_line, '{column}', value, "
-                    "'henviser til en bevilling, som ikke findes i fagsystemet' FROM orphans")
-        con.execute(f"DELETE FROM {typed} USING orphans o WHERE {typed}.source_file = o.source_file "
-                    f"AND {typed}.source_line = o.source_line")
-        for file_name, orphaned in counts:
-            by_name[file_name].rows_loaded -= orphaned
-            by_name[file_name].rows_quarantined += orphaned
+        parts.setdefault(source.stage_table, [f"SELECT * FROM stg_template_{source.stage_table[4:]}"])
+        if _exists(con, f"typed_{source.contract.source}"):
+            parts[source.stage_table].append(source.conform_sql)
+    for table, selects in parts.items():
+        con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS " + " UNION ALL BY NAME ".join(
+            f"({select})" for select in selects))
 
 
 def _rejected(outcome: FileOutcome, message: str) -> FileOutcome:
@@ -338,8 +319,9 @@ def _write_metadata(con: duckdb.DuckDBPyConnection, run_id: str, inbox: Path, re
                     started: datetime) -> None:
     con.execute("DELETE FROM wh.meta_schema")
     con.execute("INSERT INTO wh.meta_schema VALUES (?)", [schema_fingerprint()])
-    con.execute("INSERT INTO wh.quarantine SELECT ?, file_name, line, column_name, value, reason "
-                "FROM quarantine_stage", [run_id])
+    # The warehouse holds no CPR numbers, not even in a rejected value: file and line find the row.
+    con.execute("INSERT INTO wh.quarantine SELECT ?, file_name, line, column_name, "
+                f"regexp_replace(value, '{CPR_LIKE}', '\\1-xxxx', 'g'), reason FROM quarantine_stage", [run_id])
     con.executemany("INSERT INTO wh.meta_load_file VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", [
         (run_id, f.file_name, f.source, f.extract_date, f.sha256, f.size, f.mtime_ns, f.rows_read, f.rows_loaded,
          f.rows_quarantined) for f in result.files])

@@ -14,7 +14,6 @@ from __future__ import annotations
 import codecs
 import csv
 import io
-import json
 import re
 import xml.parsers.expat
 from dataclasses import dataclass, field
@@ -27,7 +26,7 @@ from .contracts import Contract, sql_literal
 
 ENCODING_NAMES = {"cp1252": "Windows-1252", "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "iso-8859-1": "ISO-8859-1"}
 _UTF8_BOM, _UTF16_BOMS = b"\xef\xbb\xbf", (b"\xff\xfe", b"\xfe\xff")
-_BLANK_LINE = re.compile(rb"\n[ \t]*\r?\n.")
+_BLANK_LINE = re.compile(rb"\n[ \t\r]*\n")
 _FIELD_COUNT = re.compile(r"Expected Number of Columns: (\d+) Found: (\d+)")
 
 
@@ -58,14 +57,21 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, wo
     if contract.format == "delimited":
         return _read_delimited(con, path, contract, workdir)
     if contract.format == "jsonl":
-        table, result = _read_jsonl(_decode(path.read_bytes(), contract), contract)
-    else:
-        table, result = _read_xml(path.read_bytes(), contract)
+        return _duckdb_jsonl(con, path, contract)
+    table, result = _read_xml(path.read_bytes(), contract)
     _register(con, table)
     return result
 
 
+def _drop_raw_file(con: duckdb.DuckDBPyConnection) -> None:
+    """raw_file is a view over DuckDB's read, or a table from the Python readers: drop whichever it is."""
+    if con.execute("SELECT count(*) FROM duckdb_views() WHERE view_name = 'raw_file'").fetchall()[0][0]:
+        con.execute("DROP VIEW raw_file")
+    con.execute("DROP TABLE IF EXISTS raw_file")
+
+
 def _register(con: duckdb.DuckDBPyConnection, table: pa.Table) -> None:
+    _drop_raw_file(con)
     con.register("raw_arrow", table)
     con.execute("CREATE OR REPLACE TEMP TABLE raw_file AS SELECT * FROM raw_arrow")
     con.unregister("raw_arrow")
@@ -81,25 +87,6 @@ def _check_start(head: bytes, contract: Contract) -> None:
         raise FileRejected(f"filen er gemt som UTF-16; kontrakten kræver {expected}")
     if head.startswith(_UTF8_BOM) and contract.encoding in ("cp1252", "iso-8859-1"):
         raise FileRejected(f"filen er gemt som UTF-8 (med byte-order mark); kontrakten kræver {expected}")
-
-
-def _decode(data: bytes, contract: Contract) -> str:
-    _check_start(data[:4096], contract)
-    if data.startswith(_UTF8_BOM):
-        data = data[len(_UTF8_BOM):]
-    if contract.encoding == "cp1252":
-        if not data.isascii() and _is_utf8(data):
-            raise FileRejected("filen ser ud til at være gemt som UTF-8; kontrakten kræver Windows-1252")
-        return _strict_decode(data, "cp1252", ENCODING_NAMES["cp1252"])
-    return _strict_decode(data, "utf-8", ENCODING_NAMES[contract.encoding])
-
-
-def _is_utf8(data: bytes) -> bool:
-    try:
-        data.decode("utf-8")
-    except UnicodeDecodeError:
-        return False
-    return True
 
 
 def _strict_decode(data: bytes, codec: str, expected: str) -> str:
@@ -171,14 +158,16 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
 
 
 def _line_structure(path: Path) -> tuple[int, bool]:
-    """Physical lines, and whether a blank line sits inside the file (then the exact reader is needed)."""
-    lines, irregular, tail, last = 0, False, b"", b""
+    """Physical lines, and whether the file has a blank (or whitespace-only) line: then the exact reader is needed."""
+    lines, irregular, tail = 0, False, b""
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 24), b""):
             lines += block.count(b"\n")
             irregular = irregular or _BLANK_LINE.search(tail + block) is not None
-            tail, last = block[-8:], block[-1:]
-    return lines + (0 if last == b"\n" else 1), irregular
+            tail = (tail + block)[-4096:]
+    last_line = tail.rsplit(b"\n", 1)[-1]
+    irregular = irregular or (last_line != b"" and not last_line.strip())
+    return lines + (0 if tail.endswith(b"\n") else 1), irregular
 
 
 def _transcode_cp1252(source: Path, target: Path) -> None:
@@ -210,11 +199,13 @@ def _transcode_cp1252(source: Path, target: Path) -> None:
 def _duckdb_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, header: list[str],
                       lines: int, notes: list[str]) -> RawFile | None:
     """DuckDB's reader; None when the file's lines do not map one-to-one to rows (quoted line breaks)."""
+    _drop_raw_file(con)
     for table in ("raw_native", "raw_rejects", "raw_rejects_scan"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
     columns = ", ".join(f"NULLIF(trim({_ident(f.source)}), '') AS {_ident(f.source)}" for f in contract.fields)
+    # A table's rowid follows insertion order, and DuckDB inserts a file's rows in file order.
     con.execute(
-        f"CREATE TEMP TABLE raw_native AS SELECT row_number() OVER () AS _k, {columns} "
+        f"CREATE TEMP TABLE raw_native AS SELECT {columns} "
         f"FROM read_csv({sql_literal(str(path))}, delim = {sql_literal(contract.delimiter)}, quote = '\"', "
         "escape = '\"', header = true, auto_detect = false, strict_mode = true, "
         "columns = {" + ", ".join(f"{sql_literal(name)}: 'VARCHAR'" for name in header) + "}, "
@@ -242,13 +233,12 @@ def _duckdb_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Cont
             ") AS g(good_before, rejected)")
         con.execute("CREATE OR REPLACE TEMP TABLE raw_gaps AS SELECT good_before, max(rejected) AS rejected "
                     "FROM raw_gaps GROUP BY good_before")
-        con.execute(f"CREATE OR REPLACE TEMP TABLE raw_file AS SELECT CAST(n._k + 1 + coalesce(g.rejected, 0) "
+        con.execute(f"CREATE OR REPLACE TEMP VIEW raw_file AS SELECT CAST(n.rowid + 2 + coalesce(g.rejected, 0) "
                     f"AS INTEGER) AS _line, {', '.join('n.' + _ident(f.source) for f in contract.fields)} "
-                    "FROM raw_native n ASOF LEFT JOIN raw_gaps g ON n._k - 1 >= g.good_before ORDER BY n._k")
+                    "FROM raw_native n ASOF LEFT JOIN raw_gaps g ON n.rowid >= g.good_before")
     else:
-        con.execute("CREATE OR REPLACE TEMP TABLE raw_file AS SELECT CAST(_k + 1 AS INTEGER) AS _line, "
-                    + ", ".join(_ident(f.source) for f in contract.fields) + " FROM raw_native ORDER BY _k")
-    con.execute("DROP TABLE raw_native")
+        con.execute("CREATE OR REPLACE TEMP VIEW raw_file AS SELECT CAST(rowid + 2 AS INTEGER) AS _line, "
+                    + ", ".join(_ident(f.source) for f in contract.fields) + " FROM raw_native")
     return RawFile(good + len(rejected_lines), problems, notes, "duckdb")
 
 
@@ -283,6 +273,8 @@ def _python_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Cont
         if not row or (len(row) == 1 and not row[0].strip()):
             continue  # a blank line
         rows_read += 1
+        while len(row) > len(header) and row[-1] == "":
+            row = row[:-1]  # empty fields after the last column, which DuckDB's reader also ignores
         if len(row) != len(header):
             problems.append(Problem(line, None, contract.delimiter.join(row)[:300],
                                     f"forventede {len(header)} felter, fandt {len(row)}"))
@@ -300,47 +292,37 @@ def _ident(name: str) -> str:
 
 # --- JSON lines -----------------------------------------------------------------------------------
 
-def _read_jsonl(text: str, contract: Contract) -> tuple[pa.Table, RawFile]:
-    paths = [f.source.split(".") for f in contract.fields]
-    columns: list[list[str | None]] = [[] for _ in paths]
-    lines: list[int] = []
-    problems: list[Problem] = []
-    rows_read = 0
-    for line, content in enumerate(text.split("\n"), start=1):
-        if not content.strip():
-            continue
-        rows_read += 1
-        try:
-            record = json.loads(content)
-        except json.JSONDecodeError as error:
-            problems.append(Problem(line, None, content[:300], f"ugyldig JSON: {error.msg} (tegn {error.colno})"))
-            continue
-        if not isinstance(record, dict):
-            problems.append(Problem(line, None, content[:300], "linjen er ikke et JSON-objekt"))
-            continue
-        lines.append(line)
-        for column, path in zip(columns, paths, strict=True):
-            column.append(_json_text(_walk(record, path)))
-    return _arrow(contract, lines, columns), RawFile(rows_read, problems, reader="python")
+def _duckdb_jsonl(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> RawFile:
+    """One object per line, parsed by DuckDB's JSON functions; lines are numbered by splitting the text.
 
-
-def _walk(record: dict, path: list[str]):
-    value = record
-    for key in path:
-        if not isinstance(value, dict):
-            return None
-        value = value.get(key)
-    return value
-
-
-def _json_text(value) -> str | None:
-    if value is None:
-        return None
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    if isinstance(value, (dict, list)):
-        return json.dumps(value, ensure_ascii=False)
-    return _clean(str(value))
+    DuckDB's parser accepts a trailing comma before ``}`` or ``]``; such a record is unambiguous, so it is
+    loaded rather than reported."""
+    with open(path, "rb") as handle:
+        _check_start(handle.read(4096), contract)
+    _drop_raw_file(con)
+    try:
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE raw_json AS
+            SELECT CAST(n AS INTEGER) AS _line, trim(line, ' \t\r') AS line
+            FROM (SELECT unnest(generate_series(1, len(lines))) AS n, unnest(lines) AS line
+                  FROM (SELECT string_split(replace(content, chr(65279), ''), chr(10)) AS lines
+                        FROM read_text({sql_literal(str(path))})))
+            WHERE trim(line, ' \t\r') <> ''""")
+    except duckdb.InvalidInputException:
+        raise FileRejected(f"filen er ikke gyldig {ENCODING_NAMES[contract.encoding]}: den indeholder bytes, der ikke "
+                           "kan læses (er filen gemt med en anden tegnkodning?)") from None
+    con.execute("CREATE OR REPLACE TEMP TABLE raw_json AS SELECT *, json_valid(line) AS valid, "
+                "CASE WHEN json_valid(line) THEN json_type(line) END AS kind FROM raw_json")
+    fields = ", ".join(
+        f"NULLIF(trim(json_extract_string(line, {sql_literal('$.' + f.source)})), '') AS {_ident(f.source)}"
+        for f in contract.fields)
+    con.execute(f"CREATE OR REPLACE TEMP VIEW raw_file AS SELECT _line, {fields} FROM raw_json "
+                "WHERE kind = 'OBJECT'")
+    problems = [Problem(line, None, text[:300], "ugyldig JSON" if not valid else "linjen er ikke et JSON-objekt")
+                for line, text, valid in con.execute(
+                    "SELECT _line, line, valid FROM raw_json WHERE kind IS DISTINCT FROM 'OBJECT' ORDER BY _line"
+                ).fetchall()]
+    rows = con.execute("SELECT count(*) FROM raw_json").fetchall()[0][0]
+    return RawFile(rows, problems, reader="duckdb")
 
 
 # --- XML --------------------------------------------------------------------------------------------

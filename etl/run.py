@@ -46,6 +46,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{summary(result)} ({number(result.seconds, 1)} s)")
     else:
         print(f"Publiceret {result.published.name}: {summary(result)}; {number(result.seconds, 1)} s")
+        stages = ", ".join(f"{stage} {number(seconds, 1)} s" for stage, seconds in result.timings.items())
+        print(f"Tid pr. trin: {stages}")
     return 0
 
 

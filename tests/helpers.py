@@ -7,9 +7,12 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
+from sqlalchemy import text
+
 from data_access.appstate import AppState
 from data_access.scope import Role, UserScope
 from data_access.warehouse import Warehouse
+from data_access.warehouse_schema import metadata
 from etl.pipeline import RunResult, run_etl
 
 ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
@@ -45,3 +48,17 @@ def load(installation: Installation, today: date | None = None, full: bool = Fal
 
 def scope(role: Role, municipality: int = 479, caseworker: str | None = None, username: str = "tester") -> UserScope:
     return UserScope(username, role, municipality, caseworker)
+
+
+def content(installation: Installation) -> dict[str, tuple[int, str]]:
+    """Row count and an exact content hash of every data table (run metadata, quarantine and run ids aside)."""
+    result = {}
+    for table in metadata.sorted_tables:
+        if table.name.startswith("meta_") or table.name == "quarantine":
+            continue
+        columns = ", ".join(f'"{c.name}"' for c in table.columns if c.name != "etl_run_id")
+        fingerprint = text(f"SELECT count(*) AS n, CAST(coalesce(sum(hash({columns})), 0) AS VARCHAR) AS h "
+                           f"FROM {table.name}")
+        row = installation.warehouse.query(fingerprint).iloc[0]
+        result[table.name] = (int(row["n"]), row["h"])
+    return result

@@ -9,7 +9,7 @@ import duckdb
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from etl.contracts import MACROS
+from etl.contracts import KINDS, MACROS
 from etl.cpr import birth_date, is_replacement_number, masked, sex, synthetic_cpr
 
 _SQL = duckdb.connect()
@@ -44,3 +44,21 @@ def test_known_numbers():
     assert birth_date("3102001234") is None  # 31 February
     assert birth_date("010100523x") is None
     assert not is_replacement_number("0101001234")
+
+
+def sql_accepts(text: str) -> str | None:
+    return _SQL.execute(f"SELECT {KINDS['cpr'].sql.format(raw='?')}", [text] * 5).fetchall()[0][0]
+
+
+@settings(max_examples=800, deadline=None)
+@given(digits=st.text(alphabet="0123456789", min_size=10, max_size=10), dash=st.booleans())
+def test_the_loaders_cpr_check_accepts_exactly_the_valid_numbers(digits, dash):
+    text = f"{digits[:6]}-{digits[6:]}" if dash else digits
+    assert sql_accepts(text) == (digits if birth_date(digits) is not None else None)
+
+
+def test_the_loaders_cpr_check_knows_the_calendar():
+    assert sql_accepts("2902241234") == "2902241234"  # 29 February 1924 (century digit 1: 1900s)
+    assert sql_accepts("2902231234") is None  # 1923 was no leap year
+    assert sql_accepts("9102001234") is None  # 31 February, replacement style
+    assert sql_accepts("700512-412") is None

@@ -4,31 +4,33 @@ from etl.contracts import RowRule
 
 _LINEAGE = "source_file VARCHAR, source_line INTEGER, extract_date DATE"
 
-# The common model every source conforms into, before it is applied to the warehouse.
+# The common model every source conforms into, before it is applied to the warehouse. The tables
+# stay empty: each stg_* view is one of them (for its columns and types) plus its sources' conform
+# SELECTs over their typed tables, so that large deliveries are not copied once more.
 STAGING_DDL = (
-    f"""CREATE TABLE stg_grant ({_LINEAGE},
+    f"""CREATE TABLE stg_template_grant ({_LINEAGE},
         source_system VARCHAR, source_grant_id VARCHAR, case_id VARCHAR, cpr VARCHAR,
         acting_municipality_code SMALLINT, paying_municipality_code SMALLINT, legal_basis_code VARCHAR,
         legal_basis_as_registered VARCHAR, measure_text VARCHAR, placement_type_code VARCHAR, target_group VARCHAR,
         provider_cvr VARCHAR, provider_name VARCHAR, grant_date DATE, start_date DATE, end_date DATE,
         registered_date DATE, rate DECIMAL(18,2), rate_unit VARCHAR, fee_count DECIMAL(18,2), account VARCHAR,
         caseworker_id VARCHAR, caseworker_name VARCHAR, unit VARCHAR)""",
-    f"""CREATE TABLE stg_payment ({_LINEAGE},
+    f"""CREATE TABLE stg_template_payment ({_LINEAGE},
         municipality_code SMALLINT, voucher BIGINT, posting_date DATE, account VARCHAR, art VARCHAR,
         amount DECIMAL(18,2), cpr VARCHAR, source_system VARCHAR, reference VARCHAR, text VARCHAR)""",
-    f"""CREATE TABLE stg_budget ({_LINEAGE},
+    f"""CREATE TABLE stg_template_budget ({_LINEAGE},
         municipality_code SMALLINT, year SMALLINT, function_code VARCHAR, original_budget DECIMAL(18,2),
         corrected_budget DECIMAL(18,2))""",
-    f"""CREATE TABLE stg_person ({_LINEAGE},
+    f"""CREATE TABLE stg_template_person ({_LINEAGE},
         cpr VARCHAR, first_name VARCHAR, last_name VARCHAR, sex VARCHAR, birth_date DATE,
         residence_municipality_code SMALLINT, moved_in DATE)""",
-    f"""CREATE TABLE stg_address ({_LINEAGE},
+    f"""CREATE TABLE stg_template_address ({_LINEAGE},
         cpr VARCHAR, municipality_code SMALLINT, moved_in DATE, moved_out DATE)""",
-    f"""CREATE TABLE stg_relation ({_LINEAGE},
+    f"""CREATE TABLE stg_template_relation ({_LINEAGE},
         child_cpr VARCHAR, parent_cpr VARCHAR, relation VARCHAR)""",
-    f"""CREATE TABLE stg_population ({_LINEAGE},
+    f"""CREATE TABLE stg_template_population ({_LINEAGE},
         municipality_code SMALLINT, quarter_start DATE, age SMALLINT, sex VARCHAR, persons INTEGER)""",
-    f"""CREATE TABLE stg_assessment ({_LINEAGE},
+    f"""CREATE TABLE stg_template_assessment ({_LINEAGE},
         municipality_code SMALLINT, cpr VARCHAR, assessment_date DATE, instrument VARCHAR, score DOUBLE,
         source_system VARCHAR, reference VARCHAR)""",
 )
