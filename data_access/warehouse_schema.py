@@ -1,8 +1,8 @@
 """The warehouse star schema, one definition for the ETL that writes it and the code that reads it.
 
-The large tables (citizens, grants, their histories) carry no primary-key index: the loader
-guarantees their keys (tests/test_etl_load.py checks it), and DuckDB would otherwise maintain an
-index through every million-row insert.
+The large tables (citizens, grants, their histories) carry no primary-key index: every build checks
+their keys before it publishes (etl/invariants.py), and DuckDB would otherwise maintain an index
+through every million-row insert.
 
 Tables fall into four access classes (see ``TABLE_ACCESS``): reference dimensions and
 aggregates that any analyst role may read, person-level tables reachable only through

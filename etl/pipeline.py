@@ -31,6 +31,7 @@ from .build import apply_deliveries, load_reference, pseudonymise
 from .contracts import MACROS, Contract
 from .crossfile import run_checks
 from .derive import derive
+from .invariants import BrokenKey, assert_unique_keys
 from .progress import Progress
 from .publish import RunLock, building_dir, clear_stale_builds, publish, published_file
 from .readers import FileRejected, read_into
@@ -237,6 +238,11 @@ def _build(plan: _Plan, new_file: Path, identity_file: Path, workdir: Path, run_
         watch.lap("fakta med historik")
         progress.step("Beregner personmåneder, datakvalitet og aggregater …")
         derive(con, result.data_as_of, full=plan.base is None, watch=watch)
+        try:
+            assert_unique_keys(con)
+        except BrokenKey as error:
+            raise RunFailed(str(error)) from None
+        watch.lap("nøglekontrol")
         _write_metadata(con, run_id, inbox, result, started)
     except BaseException:
         con.close()  # the half-built files are thrown away; checkpointing them could hide the real error

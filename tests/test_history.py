@@ -11,11 +11,13 @@ import pandas as pd
 import pytest
 from sqlalchemy import select
 
+from data_access.build import IDENTITY_ALIAS, WAREHOUSE_ALIAS
 from data_access.history import grant_as_registered, grant_versions
 from data_access.scope import AccessDenied, Role
 from data_access.warehouse_schema import fact_grant_flag, fact_person_month
 from etl.generate.delivery import generate_next_night
 from etl.generate.profiles import DEMO
+from etl.invariants import BrokenKey, assert_unique_keys
 
 from . import deliveries as d
 from . import scenario as s
@@ -125,3 +127,29 @@ def test_cpr_numbers_live_only_in_the_identity_file(site):
     mapping = duckdb.connect(str(identity), read_only=True)
     assert {row[0] for row in mapping.execute("SELECT cpr FROM citizen_identity").fetchall()} >= numbers
     mapping.close()
+
+
+def test_a_repeated_key_is_refused_without_naming_a_cpr_number(site, tmp_path):
+    def broken_copy(statement: str) -> duckdb.DuckDBPyConnection:
+        warehouse, identity = tmp_path / "w.duckdb", tmp_path / "i.duckdb"
+        shutil.copy(site.warehouse_dir / "current.duckdb", warehouse)
+        shutil.copy(site.warehouse_dir / "identity.duckdb", identity)
+        con = duckdb.connect()
+        con.execute(f"ATTACH '{warehouse}' AS {WAREHOUSE_ALIAS}")
+        con.execute(f"ATTACH '{identity}' AS {IDENTITY_ALIAS}")
+        con.execute(statement)
+        return con
+
+    assert_unique_keys(broken_copy("SELECT 1"))  # the published warehouse keeps its keys
+
+    con = broken_copy(f"INSERT INTO {WAREHOUSE_ALIAS}.fact_grant SELECT * FROM {WAREHOUSE_ALIAS}.fact_grant "
+                     "WHERE grant_key = 'KMD:479:1001'")
+    with pytest.raises(BrokenKey, match=r"fact_grant \(grant_key\): 1 nøgle\(r\) optræder flere gange, fx KMD:479:1001"):
+        assert_unique_keys(con)
+    con.close()
+
+    con = broken_copy(f"INSERT INTO {IDENTITY_ALIAS}.citizen_identity VALUES ('another-pseudonym', '{s.A}')")
+    with pytest.raises(BrokenKey, match=r"citizen_identity \(cpr\)") as raised:
+        assert_unique_keys(con)
+    assert s.A not in str(raised.value)
+    con.close()
