@@ -310,11 +310,14 @@ def _duckdb_jsonl(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract
     except duckdb.InvalidInputException:
         raise FileRejected(f"filen er ikke gyldig {ENCODING_NAMES[contract.encoding]}: den indeholder bytes, der ikke "
                            "kan læses (er filen gemt med en anden tegnkodning?)") from None
-    con.execute("CREATE OR REPLACE TEMP TABLE raw_json AS SELECT *, json_valid(line) AS valid, "
-                "CASE WHEN json_valid(line) THEN json_type(line) END AS kind FROM raw_json")
-    fields = ", ".join(
-        f"NULLIF(trim(json_extract_string(line, {sql_literal('$.' + f.source)})), '') AS {_ident(f.source)}"
-        for f in contract.fields)
+    # One list of paths parses each line once; a json_extract_string per field parsed it once per field.
+    paths = "[" + ", ".join(sql_literal("$." + f.source) for f in contract.fields) + "]"
+    con.execute("CREATE OR REPLACE TEMP TABLE raw_json AS SELECT *, CASE WHEN kind = 'OBJECT' THEN "
+                f"json_extract_string(line, {paths}) END AS field_values FROM ("
+                "SELECT *, json_valid(line) AS valid, CASE WHEN json_valid(line) THEN json_type(line) END AS kind "
+                "FROM raw_json)")
+    fields = ", ".join(f"NULLIF(trim(field_values[{index}]), '') AS {_ident(f.source)}"
+                       for index, f in enumerate(contract.fields, start=1))
     con.execute(f"CREATE OR REPLACE TEMP VIEW raw_file AS SELECT _line, {fields} FROM raw_json "
                 "WHERE kind = 'OBJECT'")
     problems = [Problem(line, None, text[:300], "ugyldig JSON" if not valid else "linjen er ikke et JSON-objekt")

@@ -144,7 +144,8 @@ def test_a_repeated_key_is_refused_without_naming_a_cpr_number(site, tmp_path):
 
     con = broken_copy(f"INSERT INTO {WAREHOUSE_ALIAS}.fact_grant SELECT * FROM {WAREHOUSE_ALIAS}.fact_grant "
                      "WHERE grant_key = 'KMD:479:1001'")
-    with pytest.raises(BrokenKey, match=r"fact_grant \(grant_key\): 1 nøgle\(r\) optræder flere gange, fx KMD:479:1001"):
+    repeated = r"fact_grant \(grant_key\): 1 nøgle\(r\) optræder flere gange, fx KMD:479:1001"
+    with pytest.raises(BrokenKey, match=repeated):
         assert_unique_keys(con)
     con.close()
 
