@@ -1,7 +1,9 @@
 """Tables derived from the facts after every run: citizens, months, person-months, flags, aggregates.
 
 Person-months are recomputed only for citizens whose grants or CPR data changed in this run, and
-for every citizen in months that are new; everything else here is cheap enough to rebuild whole.
+for every citizen in months that are new; their aggregate takes the difference between the rows
+removed and the rows added. Double payments are looked for only on grants with new postings or a
+new version. Everything else here is cheap enough to rebuild whole.
 """
 
 from __future__ import annotations
@@ -29,9 +31,9 @@ def derive(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool, watch=N
     lap("borgere, måneder og koblinger")
     _person_months(con, data_as_of, full)
     lap("personmåneder")
-    _flags(con, data_as_of)
+    _flags(con, data_as_of, full)
     lap("datakvalitet")
-    _aggregates(con)
+    _aggregates(con, full)
     lap("aggregater")
 
 
@@ -98,6 +100,9 @@ def _person_months(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool)
             SEMI JOIN (SELECT grant_key FROM wh.fact_grant_version WHERE etl_run_id = getvariable('run_id')) t
                 USING (grant_key)
             UNION SELECT citizen_key FROM wh.person_cpr_version WHERE etl_run_id = getvariable('run_id')""")
+        # Kept so the person aggregate can subtract what it counted for these citizens.
+        con.execute("CREATE OR REPLACE TEMP TABLE person_months_removed AS "
+                    "SELECT * FROM wh.fact_person_month SEMI JOIN affected USING (citizen_key)")
         con.execute("DELETE FROM wh.fact_person_month USING affected a "
                     "WHERE wh.fact_person_month.citizen_key = a.citizen_key")
     as_of = f"DATE '{data_as_of:%Y-%m-%d}'"
@@ -127,11 +132,20 @@ def _person_months(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool)
             FROM chosen r JOIN wh.dim_citizen c USING (citizen_key)""")
 
 
-def _flags(con: duckdb.DuckDBPyConnection, data_as_of: date) -> None:
+def _flags(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool) -> None:
     """Registration practice (F-KOM-REGPRACTICE): findings on current grants; nothing is corrected."""
     as_of = f"DATE '{data_as_of:%Y-%m-%d}'"
     last_day = f"({as_of} - 1)"
-    con.execute("DELETE FROM wh.fact_grant_flag")
+    if full:
+        con.execute("DELETE FROM wh.fact_grant_flag")
+        paid_grants = "wh.fact_payment"
+    else:  # postings are never changed, so a grant's double payments change only with new postings or versions
+        con.execute("""CREATE OR REPLACE TEMP TABLE grants_with_news AS
+            SELECT grant_key FROM wh.fact_payment WHERE etl_run_id = getvariable('run_id') AND grant_key IS NOT NULL
+            UNION SELECT grant_key FROM wh.fact_grant_version WHERE etl_run_id = getvariable('run_id')""")
+        con.execute("DELETE FROM wh.fact_grant_flag WHERE flag_code <> 'DOUBLE_PAYMENT' "
+                    "OR grant_key IN (SELECT grant_key FROM grants_with_news)")
+        paid_grants = "(SELECT * FROM wh.fact_payment SEMI JOIN grants_with_news USING (grant_key))"
     con.execute(f"""INSERT INTO wh.fact_grant_flag
         SELECT grant_key, 'MISSING_TARGET_GROUP', NULL, NULL FROM wh.fact_grant WHERE target_group IS NULL
         UNION ALL
@@ -151,10 +165,10 @@ def _flags(con: duckdb.DuckDBPyConnection, data_as_of: date) -> None:
         GROUP BY g.grant_key
         HAVING max(p.period_month) < date_trunc('month', {last_day}) - INTERVAL {MISSING_PAYMENTS_MONTHS} MONTH""")
     # A month paid more than once (net of reversals), told apart from catch-up postings by the month paid for.
-    con.execute("""INSERT INTO wh.fact_grant_flag
+    con.execute(f"""INSERT INTO wh.fact_grant_flag
         SELECT grant_key, 'DOUBLE_PAYMENT', 'betalt for ' || strftime(service_month, '%m-%Y') || ' mere end én gang',
                sum(amount) - max(amount)
-        FROM wh.fact_payment WHERE grant_key IS NOT NULL AND service_month IS NOT NULL
+        FROM {paid_grants} WHERE grant_key IS NOT NULL AND service_month IS NOT NULL
         GROUP BY grant_key, service_month
         HAVING count(*) FILTER (WHERE amount > 0) > 1 AND sum(amount) > max(amount) + 0.005""")
     # The paying municipality against where CPR says the citizen (a child: the mother, else the father) lives.
@@ -181,15 +195,15 @@ def _flags(con: duckdb.DuckDBPyConnection, data_as_of: date) -> None:
         FROM lived l WHERE l.municipality_code <> l.paying_municipality_code""")
 
 
-def _aggregates(con: duckdb.DuckDBPyConnection) -> None:
-    """Every aggregate is rebuilt whole: they are small beside the facts, and always consistent with them."""
-    for table in ("agg_persons_month", "agg_population_month", "agg_spend_month", "agg_budget_month",
-                  "agg_grants_month", "agg_dq_month"):
+_PERSON_GROUP = ("month", "paying_municipality_code", "acting_municipality_code", "area", "measure_group",
+                 "placement_type_code", "legal_basis_code", "age", "sex")
+
+
+def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
+    """The person aggregate follows its facts' changes; the rest are small beside the facts and rebuilt whole."""
+    for table in ("agg_population_month", "agg_spend_month", "agg_budget_month", "agg_grants_month", "agg_dq_month"):
         con.execute(f"DELETE FROM wh.{table}")
-    con.execute("""INSERT INTO wh.agg_persons_month
-        SELECT month, paying_municipality_code, acting_municipality_code, area, measure_group,
-               placement_type_code, legal_basis_code, age, sex, count(*), sum(days_active)
-        FROM wh.fact_person_month GROUP BY ALL""")
+    _person_aggregate(con, full)
     # Each month takes the newest quarter DST had counted by then (figures come quarterly).
     con.execute("""INSERT INTO wh.agg_population_month
         WITH latest AS (
@@ -220,15 +234,19 @@ def _aggregates(con: duckdb.DuckDBPyConnection) -> None:
         FROM wh.dim_month m JOIN wh.fact_budget b ON b.year = m.year
         JOIN wh.dim_account_function f USING (function_code)""")
     first, last = "(SELECT min(month) FROM wh.dim_month)", "(SELECT max(month) FROM wh.dim_month)"
+    as_of = "getvariable('data_as_of')"
+    con.execute(f"""INSERT INTO wh.agg_grants_month
+        SELECT month, acting_municipality_code, source_system, caseworker_key, area, count(*),
+               count(*) FILTER (WHERE start_date >= month)
+        FROM ({grant_months("wh.fact_grant", first, last, as_of)})
+        WHERE days_active > 0 GROUP BY ALL""")
+    # Only flagged grants can count here, and they are a tenth of all grants.
+    flagged = "(SELECT * FROM wh.fact_grant SEMI JOIN wh.fact_grant_flag USING (grant_key))"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE grant_months AS
         SELECT month, grant_key, acting_municipality_code, source_system, caseworker_key, area,
                start_date >= month AS started
-        FROM ({grant_months("wh.fact_grant", first, last, "getvariable('data_as_of')")})
+        FROM ({grant_months(flagged, first, last, as_of)})
         WHERE days_active > 0""")
-    con.execute("""INSERT INTO wh.agg_grants_month
-        SELECT month, acting_municipality_code, source_system, caseworker_key, area, count(*),
-               count(*) FILTER (WHERE started)
-        FROM grant_months GROUP BY ALL""")
     # Late registrations count in the month the grant started; other findings in every month it was active.
     con.execute("""INSERT INTO wh.agg_dq_month
         SELECT gm.month, gm.acting_municipality_code, gm.source_system, gm.caseworker_key, gm.area, f.flag_code,
@@ -237,3 +255,29 @@ def _aggregates(con: duckdb.DuckDBPyConnection) -> None:
         WHERE f.flag_code <> 'LATE_REGISTRATION' OR gm.started
         GROUP BY ALL""")
     con.execute("DROP TABLE grant_months")
+
+
+def _person_aggregate(con: duckdb.DuckDBPyConnection, full: bool) -> None:
+    group = ", ".join(_PERSON_GROUP)
+    if full:
+        con.execute("DELETE FROM wh.agg_persons_month")
+        con.execute(f"INSERT INTO wh.agg_persons_month SELECT {group}, count(*), sum(days_active) "
+                    "FROM wh.fact_person_month GROUP BY ALL")
+        return
+    # Rows added this run (changed citizens in every month, everyone in new months) minus rows removed.
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE persons_change AS
+        SELECT {group}, sum(persons) AS persons, sum(person_days) AS person_days FROM (
+            SELECT {group}, count(*) AS persons, sum(days_active) AS person_days FROM wh.fact_person_month
+            WHERE citizen_key IN (SELECT citizen_key FROM affected) OR month IN (SELECT month FROM new_months)
+            GROUP BY ALL
+            UNION ALL
+            SELECT {group}, -count(*), -sum(days_active) FROM person_months_removed GROUP BY ALL)
+        GROUP BY ALL HAVING sum(persons) <> 0 OR sum(person_days) <> 0""")
+    matches = " AND ".join(f"a.{c} IS NOT DISTINCT FROM c.{c}" for c in _PERSON_GROUP)
+    con.execute(f"""MERGE INTO wh.agg_persons_month a USING persons_change c ON {matches}
+        WHEN MATCHED AND a.persons + c.persons = 0 THEN DELETE
+        WHEN MATCHED THEN UPDATE SET persons = a.persons + c.persons, person_days = a.person_days + c.person_days
+        WHEN NOT MATCHED THEN INSERT VALUES ({", ".join("c." + c for c in _PERSON_GROUP)}, c.persons,
+                                             c.person_days)""")
+    con.execute("DROP TABLE persons_change")
+    con.execute("DROP TABLE person_months_removed")
