@@ -9,6 +9,8 @@ DATA := data
 INBOX := $(DATA)/inbox
 WAREHOUSE := $(DATA)/warehouse
 PORT ?= 8501
+# make bench PROFILE=demo|national|all
+PROFILE ?= all
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 .PHONY: run test lint etl demo-data users chromium bench clean help
@@ -17,7 +19,7 @@ help:
 	@echo "make run   - start Overblik at http://127.0.0.1:$(PORT) (installs and loads demo data on first run)"
 	@echo "make test  - lint and run all tests (installs test tools and Chromium on first run)"
 	@echo "make etl   - load $(INBOX) into a new warehouse"
-	@echo "make bench - measure generation, ETL and page times; writes bench/results/"
+	@echo "make bench - measure the demo and the national profile (~15 min); PROFILE=demo for the demo only"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(sys.version_info < (3, 11))' || \
@@ -72,7 +74,7 @@ test: $(VENV)/.dev chromium lint
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev chromium
-	$(PY) -m bench
+	$(PY) -m bench --profile $(PROFILE)
 
 clean:
 	rm -rf $(DATA) test-artifacts .pytest_cache .ruff_cache

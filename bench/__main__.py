@@ -1,27 +1,24 @@
-"""Measure Overblik end to end on the demo delivery and write the figures to bench/results/.
+"""Measure Overblik and write the figures to bench/results/.
 
-    python -m bench            (make bench)
+    python -m bench                     (make bench) the demo, then the national profile
+    python -m bench --profile demo      (make bench PROFILE=demo) the demo only, about a minute
 
-Generation, the ETL (wall time and peak memory, beside DuckDB alone reading the same
-files), KPI and caseload queries, server start and, in the real browser, each role's time
-from pressing "Log ind" to its page being drawn.
+Demo: generation, the ETL beside DuckDB alone reading the same files, KPI and caseload queries,
+server start and, in the real browser, each role's time from pressing "Log ind" to its page
+being drawn. National: see bench/national.py (about 15 minutes on two cores).
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import platform
-import resource
-import statistics
-import subprocess
 import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
-
-import duckdb
 
 from data_access.appstate import DEMO_USERS_FILE, AppState
 from data_access.caseload import my_cases
@@ -33,53 +30,13 @@ from kpi.catalogue import load_catalogue
 from kpi.engine import KpiEngine
 from kpi.groups import load_groups
 
+from . import national
+from .measure import delivery_size, duckdb_read_seconds, run_measured, summary, timed
 from .server import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_server, wait_until_healthy
 
 RESULTS = ROOT / "bench" / "results"
 ROLES = (("sagsbehandler", "Mine sager"), ("leder", "Nøgletal og sammenligning"),
          ("politiker", "Mål og resultater"), ("admin", "Dataindlæsning"))
-
-
-def timed(function, repeat: int = 1) -> list[float]:
-    times = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        function()
-        times.append(time.perf_counter() - started)
-    return times
-
-
-def summary(times: list[float]) -> dict:
-    ordered = sorted(times)
-    return {"median_ms": round(statistics.median(ordered) * 1000, 1),
-            "p95_ms": round(ordered[min(len(ordered) - 1, int(len(ordered) * 0.95))] * 1000, 1),
-            "runs": len(ordered)}
-
-
-def duckdb_read_seconds(inbox: Path) -> float:
-    """DuckDB alone counting the rows of every delivery file: the floor for any loader."""
-    connection = duckdb.connect()
-    started = time.perf_counter()
-    for path in sorted(inbox.iterdir()):
-        if path.suffix == ".jsonl":
-            connection.execute("SELECT count(*) FROM read_json(?, format = 'newline_delimited')", [str(path)])
-        else:
-            encoding = "latin-1" if path.name.startswith("KMD_") else "utf-8"
-            connection.execute("SELECT count(*) FROM read_csv(?, delim = ';', header = true, all_varchar = true, "
-                               "encoding = ?)", [str(path), encoding])
-    return time.perf_counter() - started
-
-
-def etl(root: Path, env: dict[str, str]) -> dict:
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    started = time.perf_counter()
-    subprocess.run([sys.executable, "-m", "etl.run", "--inbox", str(root / "inbox"), "--warehouse",
-                    str(root / "warehouse")], cwd=ROOT, env=env, check=True, stdout=subprocess.DEVNULL)
-    seconds = time.perf_counter() - started
-    peak_kib = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    published = (root / "warehouse" / "current.duckdb").resolve()
-    return {"seconds": round(seconds, 2), "peak_memory_mib": round(max(peak_kib, before) / 1024, 1),
-            "warehouse_mib": round(published.stat().st_size / 2**20, 1)}
 
 
 def queries(root: Path, appstate: AppState) -> dict:
@@ -133,30 +90,58 @@ def browser(env: dict[str, str]) -> dict:
     return result
 
 
-def main() -> int:
-    RESULTS.mkdir(parents=True, exist_ok=True)
-    results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "profile": "demo",
+def demo(root: Path, env: dict[str, str]) -> dict:
+    results = {"generate_seconds": round(timed(lambda: generate_delivery(DEMO, 1, root / "inbox"))[0], 2),
+               "delivery": delivery_size(root / "inbox"),
+               "duckdb_read_seconds": round(duckdb_read_seconds(root / "inbox"), 2)}
+    results["etl"] = run_measured(["-m", "etl.run", "--inbox", str(root / "inbox"), "--warehouse",
+                                   str(root / "warehouse")], env)
+    results["etl"]["times_duckdb_read"] = round(results["etl"]["seconds"] / results["duckdb_read_seconds"], 1)
+    appstate = AppState(env["OVERBLIK_APPSTATE_URL"])
+    appstate.seed_users(DEMO_USERS_FILE)
+    results["queries"] = queries(root, appstate)
+    results["browser"] = browser(env)
+    return results
+
+
+def measure(profile: str) -> dict:
+    results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "profile": profile,
                "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}}
-    with tempfile.TemporaryDirectory(prefix="overblik-bench-") as folder:
+    with tempfile.TemporaryDirectory(prefix=f"overblik-bench-{profile}-") as folder:
         root = Path(folder)
         env = {**os.environ, "OVERBLIK_DATA_DIR": str(root), "OVERBLIK_WAREHOUSE_DIR": str(root / "warehouse"),
                "OVERBLIK_APPSTATE_URL": f"sqlite:///{root / 'appstate.sqlite'}"}
         os.environ.update(env)
-        results["generate_seconds"] = round(timed(lambda: generate_delivery(DEMO, 1, root / "inbox"))[0], 2)
-        results["delivery_mib"] = round(sum(p.stat().st_size for p in (root / "inbox").iterdir()) / 2**20, 1)
-        results["duckdb_read_seconds"] = round(duckdb_read_seconds(root / "inbox"), 2)
-        results["etl"] = etl(root, env)
-        results["etl"]["times_duckdb_read"] = round(results["etl"]["seconds"] / results["duckdb_read_seconds"], 1)
-        appstate = AppState(env["OVERBLIK_APPSTATE_URL"])
-        appstate.seed_users(DEMO_USERS_FILE)
-        results["queries"] = queries(root, appstate)
-        results["browser"] = browser(env)
-    text = json.dumps(results, indent=2, ensure_ascii=False)
+        results.update(demo(root, env) if profile == "demo" else national.measure(root, env))
+    return results
+
+
+def write(results: dict) -> Path:
+    RESULTS.mkdir(parents=True, exist_ok=True)
+    text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
-    (RESULTS / f"demo-{stamp}.json").write_text(text + "\n", encoding="utf-8")
-    (RESULTS / "latest.json").write_text(text + "\n", encoding="utf-8")
-    print(text)
-    print(f"\nResultater skrevet til {RESULTS / 'latest.json'}")
+    (RESULTS / f"{results['profile']}-{stamp}.json").write_text(text, encoding="utf-8")
+    latest = RESULTS / f"latest-{results['profile']}.json"
+    latest.write_text(text, encoding="utf-8")
+    return latest
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.strip().splitlines()[0])
+    parser.add_argument("--profile", choices=("demo", "national", "all"), default="all")
+    args = parser.parse_args(argv)
+    profiles = ("demo", "national") if args.profile == "all" else (args.profile,)
+    missed = 0
+    for profile in profiles:
+        results = measure(profile)
+        path = write(results)
+        print(json.dumps(results, indent=2, ensure_ascii=False))
+        for line in national.verdict_lines(results.get("targets", [])):
+            print(line)
+        missed += sum(not t["met"] for t in results.get("targets", []))
+        print(f"\nResultater skrevet til {path}")
+    if missed:
+        print(f"{missed} mål er ikke nået (se ovenfor)")
     return 0
 
 
