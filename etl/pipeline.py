@@ -37,7 +37,10 @@ from .publish import RunLock, building_dir, clear_stale_builds, publish, publish
 from .readers import FileRejected, read_into
 from .sources import SOURCES, Source, source_for
 from .sources.common import STAGING_DDL
-from .validate import validate_file
+from .validate import BatchFile, FileCounts, ValidationBatch, validate_file
+
+SMALL_FILE_ROWS = 50_000  # a file with fewer rows is validated in a batch with others of its source
+BATCH_ROWS = 500_000  # a batch is validated once it holds this many rows
 
 # A plausible CPR number (day 01-31, or 61-91 for replacement numbers; month 01-12), alone or with a dash.
 CPR_LIKE = r"\b((?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])(?:0[1-9]|1[0-2])[0-9]{2})-?[0-9]{4}\b"
@@ -215,11 +218,10 @@ def _build(plan: _Plan, new_file: Path, identity_file: Path, workdir: Path, run_
         for ddl in STAGING_DDL:
             con.execute(ddl)
         progress = Progress(out, Counter(source.contract.title for _, source, _ in plan.new))
+        loader = _Loader(con, plan, workdir, progress)
         for path, source, groups in plan.new:
-            outcome = _load_file(con, path, source.contract, groups, plan, workdir)
-            result.files.append(outcome)
-            progress.file_done(source.contract.title, path.name, outcome.status, outcome.rows_loaded,
-                               outcome.rows_quarantined, outcome.message)
+            result.files.append(loader.load(path, source.contract, groups))
+        loader.finish()
         watch.lap("læs og valider")
         run_checks(con, result.files, incremental=plan.base is not None)
         watch.lap("tjek på tværs af filer")
@@ -251,8 +253,58 @@ def _build(plan: _Plan, new_file: Path, identity_file: Path, workdir: Path, run_
     watch.lap("gem")
 
 
-def _load_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, groups: dict, plan: _Plan,
-               workdir: Path) -> FileOutcome:
+class _Loader:
+    """Reads every file at once; validates a large file alone and small ones in batches per source."""
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, plan: _Plan, workdir: Path, progress: Progress):
+        self.con, self.plan, self.workdir, self.progress = con, plan, workdir, progress
+        self.batches: dict[str, tuple[ValidationBatch, list[FileOutcome]]] = {}
+
+    def load(self, path: Path, contract: Contract, groups: dict) -> FileOutcome:
+        outcome = _prepare(self.con, path, contract, groups, self.plan)
+        if outcome.status == "rejected":
+            self._done(outcome)
+            return outcome
+        try:
+            raw = read_into(self.con, path, contract, self.workdir)
+        except FileRejected as error:
+            self._done(_rejected(outcome, str(error)))
+            return outcome
+        outcome.message = "; ".join(raw.notes)
+        if raw.rows_read >= SMALL_FILE_ROWS:
+            self._record(outcome, validate_file(self.con, raw, contract, path.name, outcome.extract_date,
+                                                outcome.municipality))
+            return outcome
+        batch, waiting = self.batches.setdefault(contract.source, (ValidationBatch(contract), []))
+        batch.add(self.con, BatchFile(path.name, outcome.extract_date, outcome.municipality, raw))
+        waiting.append(outcome)
+        if batch.rows >= BATCH_ROWS:
+            self._validate(contract.source)
+        return outcome
+
+    def finish(self) -> None:
+        for source in list(self.batches):
+            self._validate(source)
+
+    def _validate(self, source: str) -> None:
+        batch, waiting = self.batches.pop(source)
+        counts = batch.validate(self.con)
+        for outcome in waiting:
+            self._record(outcome, counts[outcome.file_name])
+
+    def _record(self, outcome: FileOutcome, counts: FileCounts) -> None:
+        outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined = (
+            counts.rows_read, counts.rows_loaded, counts.rows_quarantined)
+        self._done(outcome)
+
+    def _done(self, outcome: FileOutcome) -> None:
+        self.progress.file_done(outcome.title, outcome.file_name, outcome.status, outcome.rows_loaded,
+                                outcome.rows_quarantined, outcome.message)
+
+
+def _prepare(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, groups: dict,
+             plan: _Plan) -> FileOutcome:
+    """The file's outcome so far: rejected already if its name, date or municipality rules it out."""
     stat = path.stat()
     outcome = FileOutcome(path.name, contract.source, "loaded", title=contract.title, sha256=_sha256(path),
                           size=stat.st_size, mtime_ns=stat.st_mtime_ns)
@@ -270,14 +322,6 @@ def _load_file(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, g
     if newest is not None and outcome.extract_date <= newest:
         return _rejected(outcome, f"leverancen er dateret {outcome.extract_date:%d-%m-%Y}, men en leverance fra "
                                   f"{newest:%d-%m-%Y} er allerede indlæst; ældre leverancer kan ikke indlæses bagefter")
-    try:
-        raw = read_into(con, path, contract, workdir)
-    except FileRejected as error:
-        return _rejected(outcome, str(error))
-    counts = validate_file(con, raw, contract, path.name, outcome.extract_date, outcome.municipality)
-    outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined = (
-        counts.rows_read, counts.rows_loaded, counts.rows_quarantined)
-    outcome.message = "; ".join(raw.notes)
     return outcome
 
 

@@ -1,10 +1,11 @@
-"""Validate one raw file against its contract in SQL: typed rows in, the rest to quarantine.
+"""Validate raw files against their contract in SQL: typed rows in, the rest to quarantine.
 
 Every field's kind becomes a conversion; a value that does not convert, a missing required
 value, a broken row rule and a key repeated within the file each give one quarantine entry
 naming file, line, column, value and reason. A row with any entry is not loaded. The typed
 table keeps each field's raw text beside its typed value, so every check is a filter on one
 table. Keys repeated across files are checked once per source afterwards (``cross_file``).
+A large file is validated alone; small files of one source are validated together in a batch.
 """
 
 from __future__ import annotations
@@ -28,6 +29,135 @@ class FileCounts:
     rows_quarantined: int
 
 
+@dataclass(frozen=True)
+class BatchFile:
+    """One file's rows in a batch: its name, date, municipality and what its reader found."""
+
+    name: str
+    extract_date: date
+    municipality: int | None
+    raw: RawFile
+
+
+class ValidationBatch:
+    """Small files of one source, gathered so that one SQL pass validates them all.
+
+    A night's delta is hundreds of files of a few hundred rows; validating each alone costs
+    more in planning its statements than in running them. Rows keep their file and line.
+    """
+
+    def __init__(self, contract: Contract):
+        self.contract = contract
+        self.table = f"raw_batch_{contract.source}"
+        self.files: list[BatchFile] = []
+        self.rows = 0
+
+    def add(self, con: duckdb.DuckDBPyConnection, file: BatchFile) -> None:
+        """Copy ``raw_file`` (just read) into the batch."""
+        columns = "_line, " + ", ".join(_ident(f.source) for f in self.contract.fields)
+        marks = (f"{sql_literal(file.name)} AS _file, DATE '{file.extract_date.isoformat()}' AS _extract_date, "
+                 f"CAST({_null(file.municipality)} AS SMALLINT) AS _file_municipality")
+        if not self.files:
+            con.execute(f"CREATE OR REPLACE TEMP TABLE {self.table} AS SELECT {marks}, {columns} FROM raw_file")
+        else:
+            con.execute(f"INSERT INTO {self.table} SELECT {marks}, {columns} FROM raw_file")
+        self.files.append(file)
+        self.rows += file.raw.rows_read
+
+    def validate(self, con: duckdb.DuckDBPyConnection) -> dict[str, FileCounts]:
+        counts = validate_rows(con, self.table, self.contract, self.files)
+        con.execute(f"DROP TABLE {self.table}")
+        self.files, self.rows = [], 0
+        return counts
+
+
+def validate_file(con: duckdb.DuckDBPyConnection, raw: RawFile, contract: Contract, file_name: str,
+                  extract_date: date, file_municipality: int | None) -> FileCounts:
+    """Validate the file just read into ``raw_file`` on its own (a large file: no copy into a batch)."""
+    con.execute(f"CREATE OR REPLACE TEMP VIEW raw_single AS SELECT {sql_literal(file_name)} AS _file, "
+                f"DATE '{extract_date.isoformat()}' AS _extract_date, "
+                f"CAST({_null(file_municipality)} AS SMALLINT) AS _file_municipality, * FROM raw_file")
+    counts = validate_rows(con, "raw_single", contract, [BatchFile(file_name, extract_date, file_municipality, raw)])
+    con.execute("DROP VIEW raw_single")
+    return counts[file_name]
+
+
+def validate_rows(con: duckdb.DuckDBPyConnection, relation: str, contract: Contract,
+                  files: list[BatchFile]) -> dict[str, FileCounts]:
+    """Typed rows of ``relation`` (raw text plus _file, _extract_date, _file_municipality) into
+    ``typed_<source>``, the rest into ``quarantine_stage``; rows read, loaded and quarantined per file."""
+    con.execute(QUARANTINE_DDL)
+    selects = ["_line AS source_line", "_file AS source_file", "_extract_date AS extract_date"]
+    if "municipality" in contract.pattern.groupindex:
+        selects.append("_file_municipality AS file_municipality_code")
+    for index, spec in enumerate(contract.fields):
+        # Qualified, so that a subquery in a kind never mistakes a reference table's column for this one.
+        source = "raw_file." + _ident(spec.source)
+        selects.append(f"{spec.sql(source, contract.system)} AS {_ident(spec.target)}")
+        if spec.lookup is not None:
+            selects.append(f"{source} AS {_ident(spec.target + '__raw')}")
+        selects.append(f"{source} AS {_raw(index)}")
+    con.execute("CREATE OR REPLACE TEMP TABLE typed_file AS SELECT " + ", ".join(selects)
+                + f" FROM {relation} AS raw_file")
+
+    checks = []
+    for index, spec in enumerate(contract.fields):
+        column = sql_literal(spec.source)
+        if spec.required:
+            checks.append(f"SELECT source_file, source_line, {column}, NULL, 'mangler værdi' FROM typed_file "
+                          f"WHERE {_raw(index)} IS NULL")
+        checks.append(f"SELECT source_file, source_line, {column}, {_raw(index)}, {sql_literal(spec.problem())} "
+                      f"FROM typed_file WHERE {_raw(index)} IS NOT NULL AND {_ident(spec.target)} IS NULL")
+    for rule in contract.rules:
+        checks.append(f"SELECT source_file, source_line, {sql_literal(rule.column)}, {rule.value_sql}, "
+                      f"{sql_literal(rule.reason)} FROM typed_file WHERE {rule.violated}")
+    if contract.key:
+        keys = ", ".join(_ident(k) for k in contract.key)
+        present = " AND ".join(f"{_ident(k)} IS NOT NULL" for k in contract.key)
+        checks.append(
+            f"SELECT source_file, source_line, {sql_literal(' + '.join(contract.key))}, {key_text(contract)}, "
+            f"'dublet: samme nøgle som linje ' || CAST(first_line AS VARCHAR) "
+            f"FROM (SELECT *, row_number() OVER w AS occurrence, first_value(source_line) OVER w AS first_line "
+            f"FROM typed_file WHERE {present} WINDOW w AS (PARTITION BY source_file, {keys} ORDER BY source_line)) "
+            f"WHERE occurrence > 1")
+
+    con.execute("CREATE OR REPLACE TEMP TABLE file_problems (file_name VARCHAR, line INTEGER, column_name VARCHAR, "
+                "value VARCHAR, reason VARCHAR)")
+    problems = [(f.name, p.line, p.column, p.value, p.reason) for f in files for p in f.raw.problems]
+    if problems:
+        con.executemany("INSERT INTO file_problems VALUES (?, ?, ?, ?, ?)", problems)
+    con.execute("INSERT INTO file_problems " + " UNION ALL ".join(checks))
+    con.execute("INSERT INTO quarantine_stage SELECT file_name, line, column_name, value, reason "
+                "FROM file_problems ORDER BY file_name, line, column_name")
+
+    typed_table = f"typed_{contract.source}"
+    raw_columns = ", ".join(_raw(index) for index in range(len(contract.fields)))
+    con.execute(f"CREATE TABLE IF NOT EXISTS {typed_table} AS SELECT * EXCLUDE ({raw_columns}) FROM typed_file "
+                "WHERE false")
+    loaded_total = con.execute(
+        f"INSERT INTO {typed_table} SELECT * EXCLUDE ({raw_columns}) FROM typed_file "
+        "ANTI JOIN file_problems p ON p.file_name = typed_file.source_file AND p.line = typed_file.source_line"
+    ).fetchall()[0][0]
+    typed_rows = dict(con.execute("SELECT source_file, count(*) FROM typed_file GROUP BY ALL").fetchall())
+    # A line the reader could not split is quarantined but was never a typed row.
+    problem_lines = {name: (all_lines, typed) for name, all_lines, typed in con.execute(
+        "SELECT p.file_name, count(*), count(t.source_line) "
+        "FROM (SELECT DISTINCT file_name, line FROM file_problems) p "
+        "LEFT JOIN typed_file t ON t.source_file = p.file_name AND t.source_line = p.line GROUP BY ALL").fetchall()}
+    counts = {}
+    for file in files:
+        quarantined, quarantined_typed = problem_lines.get(file.name, (0, 0))
+        loaded = typed_rows.get(file.name, 0) - quarantined_typed
+        if loaded + quarantined != file.raw.rows_read:
+            raise AssertionError(f"{file.name}: {file.raw.rows_read} rækker læst, men {loaded} indlæst "
+                                 f"og {quarantined} i karantæne")
+        counts[file.name] = FileCounts(file.raw.rows_read, loaded, quarantined)
+    if loaded_total != sum(c.rows_loaded for c in counts.values()):
+        raise AssertionError(f"{contract.title}: {loaded_total} rækker indlæst, men filerne giver "
+                             f"{sum(c.rows_loaded for c in counts.values())}")
+    return counts
+
+
 def _ident(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
 
@@ -36,64 +166,8 @@ def _raw(index: int) -> str:
     return f'"__raw_{index}"'
 
 
-def validate_file(con: duckdb.DuckDBPyConnection, raw: RawFile, contract: Contract, file_name: str,
-                  extract_date: date, file_municipality: int | None) -> FileCounts:
-    con.execute(QUARANTINE_DDL)
-    selects = ["_line AS source_line", f"{sql_literal(file_name)} AS source_file",
-               f"DATE '{extract_date.isoformat()}' AS extract_date"]
-    if "municipality" in contract.pattern.groupindex:
-        selects.append(f"CAST({file_municipality} AS SMALLINT) AS file_municipality_code")
-    for index, spec in enumerate(contract.fields):
-        # Qualified, so that a subquery in a kind never mistakes a reference table's column for this one.
-        source = "raw_file." + _ident(spec.source)
-        selects.append(f"{spec.sql(source, contract.system)} AS {_ident(spec.target)}")
-        if spec.lookup is not None:
-            selects.append(f"{source} AS {_ident(spec.target + '__raw')}")
-        selects.append(f"{source} AS {_raw(index)}")
-    con.execute("CREATE OR REPLACE TEMP TABLE typed_file AS SELECT " + ", ".join(selects) + " FROM raw_file")
-
-    checks = []
-    for index, spec in enumerate(contract.fields):
-        column = sql_literal(spec.source)
-        if spec.required:
-            checks.append(f"SELECT source_line, {column}, NULL, 'mangler værdi' FROM typed_file "
-                          f"WHERE {_raw(index)} IS NULL")
-        checks.append(f"SELECT source_line, {column}, {_raw(index)}, {sql_literal(spec.problem())} FROM typed_file "
-                      f"WHERE {_raw(index)} IS NOT NULL AND {_ident(spec.target)} IS NULL")
-    for rule in contract.rules:
-        checks.append(f"SELECT source_line, {sql_literal(rule.column)}, {rule.value_sql}, {sql_literal(rule.reason)} "
-                      f"FROM typed_file WHERE {rule.violated}")
-    if contract.key:
-        keys = ", ".join(_ident(k) for k in contract.key)
-        present = " AND ".join(f"{_ident(k)} IS NOT NULL" for k in contract.key)
-        checks.append(
-            f"SELECT source_line, {sql_literal(' + '.join(contract.key))}, {key_text(contract)}, "
-            f"'dublet: samme nøgle som linje ' || CAST(first_line AS VARCHAR) "
-            f"FROM (SELECT *, row_number() OVER w AS occurrence, first_value(source_line) OVER w AS first_line "
-            f"FROM typed_file WHERE {present} WINDOW w AS (PARTITION BY {keys} ORDER BY source_line)) "
-            f"WHERE occurrence > 1")
-
-    con.execute("CREATE OR REPLACE TEMP TABLE file_problems (line INTEGER, column_name VARCHAR, value VARCHAR, "
-                "reason VARCHAR)")
-    problems = [(p.line, p.column, p.value, p.reason) for p in raw.problems]
-    if problems:
-        con.executemany("INSERT INTO file_problems VALUES (?, ?, ?, ?)", problems)
-    con.execute("INSERT INTO file_problems " + " UNION ALL ".join(checks))
-    con.execute(f"INSERT INTO quarantine_stage SELECT {sql_literal(file_name)}, line, column_name, value, reason "
-                "FROM file_problems ORDER BY line, column_name")
-
-    typed_table = f"typed_{contract.source}"
-    raw_columns = ", ".join(_raw(index) for index in range(len(contract.fields)))
-    con.execute(f"CREATE TABLE IF NOT EXISTS {typed_table} AS SELECT * EXCLUDE ({raw_columns}) FROM typed_file "
-                "WHERE false")
-    loaded = con.execute(
-        f"INSERT INTO {typed_table} SELECT * EXCLUDE ({raw_columns}) FROM typed_file "
-        "ANTI JOIN file_problems p ON p.line = typed_file.source_line").fetchall()[0][0]
-    quarantined = con.execute("SELECT count(DISTINCT line) FROM file_problems").fetchall()[0][0]
-    if loaded + quarantined != raw.rows_read:
-        raise AssertionError(f"{file_name}: {raw.rows_read} rækker læst, men {loaded} indlæst "
-                             f"og {quarantined} i karantæne")
-    return FileCounts(raw.rows_read, loaded, quarantined)
+def _null(value: int | None) -> str:
+    return "NULL" if value is None else str(int(value))
 
 
 def key_text(contract: Contract, prefix: str = "") -> str:

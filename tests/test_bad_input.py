@@ -203,3 +203,26 @@ def test_a_bad_row_is_quarantined_and_changes_no_fact(site, case):
     assert len(matching) == 1, found[["column_name", "value", "reason"]].to_dict("records")
     assert not found["value"].fillna("").str.contains(r"\d{6}-?\d{4}", regex=True).any()  # CPR-like values masked
     assert content(site) == before
+
+
+def test_small_files_validated_together_keep_their_own_lines_and_counts(site):
+    # Two small KMD files of one night are validated in one batch. Each has its bad line on line 3,
+    # and the second repeats its grant on lines 3 and 4: every finding must name its own file, and
+    # each file must reconcile on its own (2 rows read = 1 loaded + 1 quarantined; 3 = 1 + 2).
+    svendborg = kmd_file(site.inbox, [KMD_1001, KMD_1001 | {"Bevillingsnr": "1098", "Takst": "tusind"}])
+    middelfart_grant = d.kmd_grant(410, "2001", s.C, "BL-46", date(2025, 6, 1), None, "1000,00", caseworker="AZ41001")
+    middelfart = d.write_kmd(site.inbox, 410, NEXT, [middelfart_grant, middelfart_grant | {"Takst": "1.000,00"},
+                                                     middelfart_grant]).name
+    result = load(site)
+    counts = {f.file_name: (f.rows_read, f.rows_loaded, f.rows_quarantined) for f in result.files}
+    assert counts[svendborg] == (2, 1, 1)
+    assert counts[middelfart] == (3, 1, 2)
+    found = site.warehouse.query(select(quarantine).where(quarantine.c.file_name.in_([svendborg, middelfart])))
+    by_file = {name: sorted(zip(rows["line"], rows["column_name"], strict=True))
+               for name, rows in found.groupby("file_name")}
+    assert by_file[svendborg] == [(3, "Takst")]
+    assert (3, "Takst") in by_file[middelfart]
+    # Lines 3 and 4 repeat line 2's grant number; nothing in the other file counts as a repeat.
+    repeats = found[found["reason"].str.startswith("dublet")]
+    assert sorted(zip(repeats["file_name"], repeats["line"], repeats["reason"], strict=True)) == [
+        (middelfart, 3, "dublet: samme nøgle som linje 2"), (middelfart, 4, "dublet: samme nøgle som linje 2")]
