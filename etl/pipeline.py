@@ -259,9 +259,13 @@ class _Loader:
     def __init__(self, con: duckdb.DuckDBPyConnection, plan: _Plan, workdir: Path, progress: Progress):
         self.con, self.plan, self.workdir, self.progress = con, plan, workdir, progress
         self.batches: dict[str, tuple[ValidationBatch, list[FileOutcome]]] = {}
+        self.read: list[FileOutcome] = []  # in inbox order, so the log lists files in that order too
+        self.finished: set[int] = set()
+        self.reported = 0
 
     def load(self, path: Path, contract: Contract, groups: dict) -> FileOutcome:
         outcome = _prepare(self.con, path, contract, groups, self.plan)
+        self.read.append(outcome)
         if outcome.status == "rejected":
             self._done(outcome)
             return outcome
@@ -298,8 +302,12 @@ class _Loader:
         self._done(outcome)
 
     def _done(self, outcome: FileOutcome) -> None:
-        self.progress.file_done(outcome.title, outcome.file_name, outcome.status, outcome.rows_loaded,
-                                outcome.rows_quarantined, outcome.message)
+        self.finished.add(id(outcome))
+        while self.reported < len(self.read) and id(self.read[self.reported]) in self.finished:
+            done = self.read[self.reported]
+            self.progress.file_done(done.title, done.file_name, done.status, done.rows_loaded,
+                                    done.rows_quarantined, done.message)
+            self.reported += 1
 
 
 def _prepare(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, groups: dict,
