@@ -42,3 +42,9 @@ class UserScope:
         if self.role not in roles:
             allowed = ", ".join(role.label.lower() for role in roles)
             raise AccessDenied(f"Din rolle ({self.role.label.lower()}) giver ikke adgang her; det kræver: {allowed}.")
+
+
+def command_line_scope() -> UserScope:
+    """Extracts made on the command line: a politician's rights (aggregates only) and no municipality
+    of its own, so every value resting on too few persons is suppressed, whichever municipality."""
+    return UserScope("kommandolinje", Role.POLITICIAN, 0)

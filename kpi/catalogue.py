@@ -30,11 +30,18 @@ class CatalogueError(ValueError):
     """The KPI file is wrong; the message names the place."""
 
 
+GRANULARITIES = ("month", "quarter", "year")
+# How a measure's months combine into a quarter or a year: a stock (persons in the month) is
+# averaged, a flow (spend in the month) summed, a year-to-date figure taken from the last month.
+OVER_TIME = ("average", "sum", "last")
+
+
 @dataclass(frozen=True)
 class Measure:
     column: str
     label: str
     counts_persons: bool = False
+    over_time: str = "average"
 
 
 @dataclass(frozen=True)
@@ -123,8 +130,12 @@ def _fact(name: str, spec: dict) -> Fact:
     table = metadata.tables.get(spec["table"])
     if table is None:
         raise CatalogueError(f"fakta {name}: tabellen {spec['table']} findes ikke i lageret")
-    measures = {key: Measure(m["column"], m.get("label", key), m.get("counts_persons", False))
+    measures = {key: Measure(m["column"], m.get("label", key), m.get("counts_persons", False),
+                             m.get("over_time", ""))
                 for key, m in spec["measures"].items()}
+    for key, measure in measures.items():
+        if measure.over_time not in OVER_TIME:
+            raise CatalogueError(f"fakta {name}: målet {key} skal have over_time: " + ", ".join(OVER_TIME))
     municipality = spec["municipality"]
     used = [m.column for m in measures.values()] + list(spec.get("columns", []))
     used += [municipality] if isinstance(municipality, str) else list(municipality.values())
@@ -177,6 +188,8 @@ def _kpi(spec: dict, facts: dict[str, Fact], dimensions: dict[str, Dimension]) -
     unknown = [d for d in spec.get("dimensions", []) if d not in dimensions]
     if unknown:
         raise CatalogueError(f"{kpi_id}: ukendte dimensioner " + ", ".join(unknown))
+    if spec["granularity"] not in GRANULARITIES:
+        raise CatalogueError(f"{kpi_id}: granularity skal være en af " + ", ".join(GRANULARITIES))
     band = spec.get("target_band")
     if direction is Direction.TARGET_BAND and not band:
         raise CatalogueError(f"{kpi_id}: retningen target_band kræver target_band: [fra, til]")

@@ -3,7 +3,9 @@
 The statement returns one row per municipality and month of a spine (every requested
 municipality × every month in the warehouse), so a month with no placements shows a
 numerator of 0 rather than disappearing. Numerator and denominator are summed
-separately, per municipality and month, and only then divided.
+separately, per municipality and month, and only then divided. A quarter or a year combines
+each side's months as its measure says (average, sum or last month) before dividing; a period
+the warehouse covers only in part rests on the months it has.
 """
 
 from __future__ import annotations
@@ -19,8 +21,17 @@ from .catalogue import Catalogue, Kpi, Side
 
 
 def compile_values(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | None = None,
-                   start: date | None = None, end: date | None = None) -> Select:
-    """Rows of (municipality_code, period, numerator, denominator, value) for ``kpi``."""
+                   start: date | None = None, end: date | None = None, granularity: str = "month") -> Select:
+    """Rows of (municipality_code, period, numerator, denominator, value) for ``kpi``; ``period`` is the
+    first day of the month, quarter or year."""
+    monthly = _monthly(catalogue, kpi, municipalities, start, end)
+    if granularity == "month":
+        return monthly.order_by(monthly.selected_columns.municipality_code, monthly.selected_columns.period)
+    return _over_periods(catalogue, kpi, monthly.subquery("monthly"), granularity)
+
+
+def _monthly(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | None,
+             start: date | None, end: date | None) -> Select:
     spine_filters = []
     if municipalities is not None:
         spine_filters.append(dim_municipality.c.municipality_code.in_(list(municipalities)))
@@ -55,7 +66,33 @@ def compile_values(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int]
             .outerjoin(denominator, and_(denominator.c.municipality_code == spine.c.municipality_code,
                                          denominator.c.period == spine.c.period))
         )
-        .order_by(spine.c.municipality_code, spine.c.period)
+    )
+
+
+def _over_periods(catalogue: Catalogue, kpi: Kpi, monthly, granularity: str) -> Select:
+    bucket = func.date_trunc(granularity, monthly.c.period)
+    ranked = select(
+        monthly.c.municipality_code, monthly.c.period, monthly.c.numerator, monthly.c.denominator,
+        bucket.label("bucket"),
+        func.max(monthly.c.period).over(partition_by=[monthly.c.municipality_code, bucket]).label("last_month"),
+    ).subquery("ranked")
+
+    def combined(side: Side, column):
+        how = catalogue.facts[side.fact].measures[side.measure].over_time
+        if how == "sum":
+            return func.sum(column)
+        if how == "last":
+            return func.sum(case((ranked.c.period == ranked.c.last_month, column), else_=0))
+        return func.avg(column)
+
+    num = cast(combined(kpi.numerator, ranked.c.numerator), Double)
+    den = cast(combined(kpi.denominator, ranked.c.denominator), Double)
+    value = case((den != 0, num * kpi.scale / den), else_=None)
+    return (
+        select(ranked.c.municipality_code, ranked.c.bucket.label("period"), num.label("numerator"),
+               den.label("denominator"), value.label("value"))
+        .group_by(ranked.c.municipality_code, ranked.c.bucket)
+        .order_by(ranked.c.municipality_code, ranked.c.bucket)
     )
 
 

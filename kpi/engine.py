@@ -13,9 +13,11 @@ from datetime import date
 
 import numpy as np
 import pandas as pd
+from sqlalchemy import func, select
 
 from data_access.scope import UserScope
 from data_access.warehouse import Warehouse, current_warehouse
+from data_access.warehouse_schema import dim_month
 
 from .catalogue import Catalogue, Kpi, load_catalogue
 from .compiler import compile_values
@@ -43,11 +45,18 @@ class KpiEngine:
     def kpi(self, kpi_id: str) -> Kpi:
         return self.catalogue.kpi(kpi_id)
 
+    def months_covered(self, scope: UserScope) -> tuple[date, date]:
+        """The first and last month the warehouse has figures for."""
+        frame = self.warehouse.fetch_aggregate(
+            scope, select(func.min(dim_month.c.month).label("first"), func.max(dim_month.c.month).label("last")))
+        return pd.Timestamp(frame.iloc[0]["first"]).date(), pd.Timestamp(frame.iloc[0]["last"]).date()
+
     def values(self, scope: UserScope, kpi_id: str, municipalities: Sequence[int] | None = None,
-               start: date | None = None, end: date | None = None) -> pd.DataFrame:
-        """One row per municipality and month, with small counts suppressed outside the user's municipality."""
+               start: date | None = None, end: date | None = None, granularity: str = "month") -> pd.DataFrame:
+        """One row per municipality and period (month, quarter or year, by its first day), with small
+        counts suppressed outside the user's municipality."""
         kpi = self.kpi(kpi_id)
-        frame = self._unsuppressed(scope, kpi, municipalities, start, end)
+        frame = self._unsuppressed(scope, kpi, municipalities, start, end, granularity)
         frame["suppressed"] = _too_few(kpi, frame) & (frame["municipality_code"] != scope.municipality_code)
         frame.loc[frame["suppressed"], ["numerator", "denominator", "value"]] = np.nan
         frame.insert(0, "kpi_id", kpi.id)
@@ -81,11 +90,20 @@ class KpiEngine:
         return result
 
     def _unsuppressed(self, scope: UserScope, kpi: Kpi, municipalities: Sequence[int] | None,
-                      start: date | None, end: date | None) -> pd.DataFrame:
-        statement = compile_values(self.catalogue, kpi, municipalities, start, end)
+                      start: date | None, end: date | None, granularity: str = "month") -> pd.DataFrame:
+        statement = compile_values(self.catalogue, kpi, municipalities, start, end, granularity)
         frame = self.warehouse.fetch_aggregate(scope, statement)
         frame["period"] = pd.to_datetime(frame["period"]).dt.date
         return frame
+
+
+def period_label(period: date, granularity: str) -> str:
+    """2026-03, 2026-Q1 or 2026."""
+    if granularity == "year":
+        return f"{period.year}"
+    if granularity == "quarter":
+        return f"{period.year}-Q{(period.month - 1) // 3 + 1}"
+    return f"{period.year}-{period.month:02d}"
 
 
 def _too_few(kpi: Kpi, frame: pd.DataFrame) -> pd.Series:

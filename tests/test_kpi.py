@@ -124,6 +124,7 @@ def _broken_catalogue(tmp_path: Path, change) -> Path:
     (lambda k: k.pop("unit"), "mangler unit"),
     (lambda k: k.update(direction="up"), "ukendt retning 'up'"),
     (lambda k: k.update(dimensions=["shoe_size"]), "ukendte dimensioner shoe_size"),
+    (lambda k: k.update(granularity="week"), "granularity skal være en af month, quarter, year"),
 ])
 def test_catalogue_mistakes_are_named(tmp_path, change, message):
     with pytest.raises(CatalogueError, match=message) as error:
