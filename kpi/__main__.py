@@ -5,8 +5,8 @@
                          [--granularity month|quarter|year] [--format csv|parquet]
 
 `export` writes kpi_id, municipality_code, period, numerator, denominator, value to standard
-output, one row per municipality and period (YYYY-MM, YYYY-Qn or YYYY; the KPI's own granularity
-unless --granularity says otherwise). It crosses municipalities, so every value resting on fewer
+output, one row per municipality and period with a figure (YYYY-MM, YYYY-Qn or YYYY; the KPI's own
+granularity unless --granularity says otherwise). It crosses municipalities, so every value resting on fewer
 persons than the KPI's disclosure threshold is left empty. --from and --to widen to whole periods.
 Exit codes: 0 done, 1 no warehouse, 2 wrong usage.
 """
@@ -101,7 +101,8 @@ def export(args, out) -> None:
     frame = engine.values(command_line_scope(), kpi.id, municipalities, start, end, granularity)
     if args.municipality is not None and frame.empty:
         raise Usage(f"kommunekoden {args.municipality} findes ikke i lageret")
-    # A municipality outside the deliveries has neither numerator nor denominator: no row, not a zero.
+    # Neither numerator nor denominator (a municipality outside the deliveries, or no one to count that
+    # month): there is no figure, so no row rather than a row of zeros.
     frame = frame[~((frame["numerator"] == 0) & (frame["denominator"] == 0))].copy()
     frame["period"] = [period_label(p, granularity) for p in frame["period"]]
     frame = frame[EXPORT_COLUMNS]
