@@ -240,7 +240,7 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
                count(*) FILTER (WHERE start_date >= month)
         FROM ({grant_months("wh.fact_grant", first, last, as_of)})
         WHERE days_active > 0 GROUP BY ALL""")
-    # Only flagged grants can count here, and they are a tenth of all grants.
+    # Only flagged grants can count here: about a tenth of all grants in the national profile.
     flagged = "(SELECT * FROM wh.fact_grant SEMI JOIN wh.fact_grant_flag USING (grant_key))"
     con.execute(f"""CREATE OR REPLACE TEMP TABLE grant_months AS
         SELECT month, grant_key, acting_municipality_code, source_system, caseworker_key, area,
