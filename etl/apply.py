@@ -13,11 +13,9 @@ import duckdb
 
 from data_access.warehouse_schema import VERSIONED_KEYS, metadata
 
+from .contracts import sql_identifier
+
 LINEAGE = ("source_file", "source_line", "etl_run_id")
-
-
-def _ident(name: str) -> str:
-    return '"' + name + '"'
 
 
 def apply_versioned(con: duckdb.DuckDBPyConnection, table: str, incoming_sql: str) -> int:
@@ -25,9 +23,9 @@ def apply_versioned(con: duckdb.DuckDBPyConnection, table: str, incoming_sql: st
     keys = VERSIONED_KEYS[table]
     columns = [c.name for c in metadata.tables[table].columns]
     attributes = [c for c in columns if c not in keys and c not in LINEAGE]
-    column_list = ", ".join(_ident(c) for c in columns)
-    key_list = ", ".join(_ident(k) for k in keys)
-    on = " AND ".join(f"t.{_ident(k)} = v.{_ident(k)}" for k in keys)
+    column_list = ", ".join(sql_identifier(c) for c in columns)
+    key_list = ", ".join(sql_identifier(k) for k in keys)
+    on = " AND ".join(f"t.{sql_identifier(k)} = v.{sql_identifier(k)}" for k in keys)
     con.execute(f"CREATE OR REPLACE TEMP TABLE incoming AS {incoming_sql}")
     con.execute(f"CREATE OR REPLACE TEMP TABLE touched AS SELECT DISTINCT {key_list} FROM incoming")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE merged AS
@@ -37,7 +35,7 @@ def apply_versioned(con: duckdb.DuckDBPyConnection, table: str, incoming_sql: st
             UNION ALL
             SELECT {column_list}, valid_from, 1 AS incoming FROM incoming
         ), hashed AS (
-            SELECT *, hash({", ".join(_ident(a) for a in attributes)}) AS row_hash FROM candidates
+            SELECT *, hash({", ".join(sql_identifier(a) for a in attributes)}) AS row_hash FROM candidates
         ), ordered AS (
             SELECT *, lag(row_hash) OVER (PARTITION BY {key_list} ORDER BY valid_from, incoming) AS previous_hash
             FROM hashed
@@ -48,10 +46,10 @@ def apply_versioned(con: duckdb.DuckDBPyConnection, table: str, incoming_sql: st
                lead(valid_from) OVER (PARTITION BY {key_list} ORDER BY valid_from, incoming) AS valid_to,
                incoming
         FROM kept""")
-    using = " AND ".join(f"wh.{table}_version.{_ident(k)} = t.{_ident(k)}" for k in keys)
+    using = " AND ".join(f"wh.{table}_version.{sql_identifier(k)} = t.{sql_identifier(k)}" for k in keys)
     con.execute(f"DELETE FROM wh.{table}_version USING touched t WHERE {using} AND wh.{table}_version.valid_to IS NULL")
     con.execute(f"INSERT INTO wh.{table}_version SELECT {column_list}, valid_from, valid_to FROM merged")
-    current = " AND ".join(f"wh.{table}.{_ident(k)} = t.{_ident(k)}" for k in keys)
+    current = " AND ".join(f"wh.{table}.{sql_identifier(k)} = t.{sql_identifier(k)}" for k in keys)
     con.execute(f"DELETE FROM wh.{table} USING touched t WHERE {current}")
     con.execute(f"INSERT INTO wh.{table} SELECT {column_list} FROM merged WHERE valid_to IS NULL")
     return con.execute("SELECT count(*) FROM merged WHERE incoming = 1").fetchall()[0][0]

@@ -22,7 +22,7 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from .contracts import Contract, sql_literal
+from .contracts import Contract, sql_identifier, sql_literal
 
 ENCODING_NAMES = {"cp1252": "Windows-1252", "utf-8": "UTF-8", "utf-8-sig": "UTF-8", "iso-8859-1": "ISO-8859-1"}
 _UTF8_BOM, _UTF16_BOMS = b"\xef\xbb\xbf", (b"\xff\xfe", b"\xfe\xff")
@@ -202,7 +202,8 @@ def _duckdb_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Cont
     _drop_raw_file(con)
     for table in ("raw_native", "raw_rejects", "raw_rejects_scan"):
         con.execute(f"DROP TABLE IF EXISTS {table}")
-    columns = ", ".join(f"NULLIF(trim({_ident(f.source)}), '') AS {_ident(f.source)}" for f in contract.fields)
+    columns = ", ".join(f"NULLIF(trim({sql_identifier(f.source)}), '') AS {sql_identifier(f.source)}"
+                        for f in contract.fields)
     # A table's rowid follows insertion order, and DuckDB inserts a file's rows in file order.
     con.execute(
         f"CREATE TEMP TABLE raw_native AS SELECT {columns} "
@@ -234,11 +235,11 @@ def _duckdb_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Cont
         con.execute("CREATE OR REPLACE TEMP TABLE raw_gaps AS SELECT good_before, max(rejected) AS rejected "
                     "FROM raw_gaps GROUP BY good_before")
         con.execute(f"CREATE OR REPLACE TEMP VIEW raw_file AS SELECT CAST(n.rowid + 2 + coalesce(g.rejected, 0) "
-                    f"AS INTEGER) AS _line, {', '.join('n.' + _ident(f.source) for f in contract.fields)} "
+                    f"AS INTEGER) AS _line, {', '.join('n.' + sql_identifier(f.source) for f in contract.fields)} "
                     "FROM raw_native n ASOF LEFT JOIN raw_gaps g ON n.rowid >= g.good_before")
     else:
         con.execute("CREATE OR REPLACE TEMP VIEW raw_file AS SELECT CAST(rowid + 2 AS INTEGER) AS _line, "
-                    + ", ".join(_ident(f.source) for f in contract.fields) + " FROM raw_native")
+                    + ", ".join(sql_identifier(f.source) for f in contract.fields) + " FROM raw_native")
     return RawFile(good + len(rejected_lines), problems, notes, "duckdb")
 
 
@@ -286,10 +287,6 @@ def _python_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Cont
     return RawFile(rows_read, problems, notes, "python")
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 # --- JSON lines -----------------------------------------------------------------------------------
 
 def _duckdb_jsonl(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract) -> RawFile:
@@ -316,7 +313,7 @@ def _duckdb_jsonl(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract
                 f"json_extract_string(line, {paths}) END AS field_values FROM ("
                 "SELECT *, json_valid(line) AS valid, CASE WHEN json_valid(line) THEN json_type(line) END AS kind "
                 "FROM raw_json)")
-    fields = ", ".join(f"NULLIF(trim(field_values[{index}]), '') AS {_ident(f.source)}"
+    fields = ", ".join(f"NULLIF(trim(field_values[{index}]), '') AS {sql_identifier(f.source)}"
                        for index, f in enumerate(contract.fields, start=1))
     con.execute(f"CREATE OR REPLACE TEMP VIEW raw_file AS SELECT _line, {fields} FROM raw_json "
                 "WHERE kind = 'OBJECT'")

@@ -15,7 +15,7 @@ from datetime import date
 
 import duckdb
 
-from .contracts import Contract, sql_literal
+from .contracts import Contract, sql_identifier, sql_literal
 from .readers import RawFile
 
 QUARANTINE_DDL = """CREATE TABLE IF NOT EXISTS quarantine_stage (
@@ -54,7 +54,7 @@ class ValidationBatch:
 
     def add(self, con: duckdb.DuckDBPyConnection, file: BatchFile) -> None:
         """Copy ``raw_file`` (just read) into the batch."""
-        columns = "_line, " + ", ".join(_ident(f.source) for f in self.contract.fields)
+        columns = "_line, " + ", ".join(sql_identifier(f.source) for f in self.contract.fields)
         marks = (f"{sql_literal(file.name)} AS _file, DATE '{file.extract_date.isoformat()}' AS _extract_date, "
                  f"CAST({_null(file.municipality)} AS SMALLINT) AS _file_municipality")
         if not self.files:
@@ -92,10 +92,10 @@ def validate_rows(con: duckdb.DuckDBPyConnection, relation: str, contract: Contr
         selects.append("_file_municipality AS file_municipality_code")
     for index, spec in enumerate(contract.fields):
         # Qualified, so that a subquery in a kind never mistakes a reference table's column for this one.
-        source = "raw_file." + _ident(spec.source)
-        selects.append(f"{spec.sql(source, contract.system)} AS {_ident(spec.target)}")
+        source = "raw_file." + sql_identifier(spec.source)
+        selects.append(f"{spec.sql(source, contract.system)} AS {sql_identifier(spec.target)}")
         if spec.lookup is not None:
-            selects.append(f"{source} AS {_ident(spec.target + '__raw')}")
+            selects.append(f"{source} AS {sql_identifier(spec.target + '__raw')}")
         selects.append(f"{source} AS {_raw(index)}")
     con.execute("CREATE OR REPLACE TEMP TABLE typed_file AS SELECT " + ", ".join(selects)
                 + f" FROM {relation} AS raw_file")
@@ -107,13 +107,13 @@ def validate_rows(con: duckdb.DuckDBPyConnection, relation: str, contract: Contr
             checks.append(f"SELECT source_file, source_line, {column}, NULL, 'mangler værdi' FROM typed_file "
                           f"WHERE {_raw(index)} IS NULL")
         checks.append(f"SELECT source_file, source_line, {column}, {_raw(index)}, {sql_literal(spec.problem())} "
-                      f"FROM typed_file WHERE {_raw(index)} IS NOT NULL AND {_ident(spec.target)} IS NULL")
+                      f"FROM typed_file WHERE {_raw(index)} IS NOT NULL AND {sql_identifier(spec.target)} IS NULL")
     for rule in contract.rules:
         checks.append(f"SELECT source_file, source_line, {sql_literal(rule.column)}, {rule.value_sql}, "
                       f"{sql_literal(rule.reason)} FROM typed_file WHERE {rule.violated}")
     if contract.key:
-        keys = ", ".join(_ident(k) for k in contract.key)
-        present = " AND ".join(f"{_ident(k)} IS NOT NULL" for k in contract.key)
+        keys = ", ".join(sql_identifier(k) for k in contract.key)
+        present = " AND ".join(f"{sql_identifier(k)} IS NOT NULL" for k in contract.key)
         checks.append(
             f"SELECT source_file, source_line, {sql_literal(' + '.join(contract.key))}, {key_text(contract)}, "
             f"'dublet: samme nøgle som linje ' || CAST(first_line AS VARCHAR) "
@@ -158,10 +158,6 @@ def validate_rows(con: duckdb.DuckDBPyConnection, relation: str, contract: Contr
     return counts
 
 
-def _ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def _raw(index: int) -> str:
     return f'"__raw_{index}"'
 
@@ -171,4 +167,4 @@ def _null(value: int | None) -> str:
 
 
 def key_text(contract: Contract, prefix: str = "") -> str:
-    return " || '/' || ".join(f"CAST({prefix}{_ident(k)} AS VARCHAR)" for k in contract.key)
+    return " || '/' || ".join(f"CAST({prefix}{sql_identifier(k)} AS VARCHAR)" for k in contract.key)

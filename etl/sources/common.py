@@ -35,6 +35,16 @@ STAGING_DDL = (
         source_system VARCHAR, reference VARCHAR)""",
 )
 
+# Postings, from whichever finance system: a voucher is booked once per municipality, so a voucher
+# number already loaded is a duplicate, and a posting may name the grant it pays.
+POSTINGS_APPEND = {
+    "key": ("file_municipality_code", "voucher"),
+    "semantics": "append",
+    "loaded_keys": "SELECT municipality_code AS file_municipality_code, voucher, source_file, source_line "
+                   "FROM wh.fact_payment",
+    "names_grant": True,
+}
+
 END_BEFORE_START = RowRule("Slutdato", "CAST(end_date AS VARCHAR)", "end_date < start_date",
                            "slutdato ligger før startdato")
 MUNICIPALITY_MATCHES_FILE = RowRule(

@@ -7,7 +7,7 @@ import re
 
 from etl.contracts import Contract, Field
 
-from .common import CASE_SYSTEMS
+from .common import CASE_SYSTEMS, POSTINGS_APPEND
 
 POSTINGS = Contract(
     source="opus_postings",
@@ -28,11 +28,7 @@ POSTINGS = Contract(
         Field("FAGSYSTEMREF", "reference", required=False),
         Field("TEKST", "text", required=False),
     ),
-    key=("file_municipality_code", "voucher"),
-    semantics="append",
-    loaded_keys="SELECT municipality_code AS file_municipality_code, voucher, source_file, source_line "
-                "FROM wh.fact_payment",
-    names_grant=True,
+    **POSTINGS_APPEND,
 )
 
 POSTINGS_CONFORM = """

@@ -7,7 +7,7 @@ import re
 
 from etl.contracts import Contract, Field
 
-from .common import CASE_SYSTEMS
+from .common import CASE_SYSTEMS, POSTINGS_APPEND
 
 POSTINGS = Contract(
     source="prisme_postings",
@@ -27,11 +27,7 @@ POSTINGS = Contract(
         Field("Fagsystemreference", "reference", required=False),
         Field("Tekst", "text", required=False),
     ),
-    key=("file_municipality_code", "voucher"),
-    semantics="append",
-    loaded_keys="SELECT municipality_code AS file_municipality_code, voucher, source_file, source_line "
-                "FROM wh.fact_payment",
-    names_grant=True,
+    **POSTINGS_APPEND,
 )
 
 POSTINGS_CONFORM = """
