@@ -33,7 +33,12 @@ class CatalogueError(ValueError):
 GRANULARITIES = ("month", "quarter", "year")
 # How a measure's months combine into a quarter or a year: a stock (persons in the month) is
 # averaged, a flow (spend in the month) summed, a year-to-date figure taken from the last month.
-OVER_TIME = ("average", "sum", "last")
+# full_year turns days into full-year persons (helårspersoner): a month's person-days divided by its
+# days, a period's person-days divided by the days of its months.
+OVER_TIME = ("average", "sum", "last", "full_year")
+# A KPI without a denominator is a count; its "denominator" is 1 for each municipality with data in the
+# month, so that a group's value is the average count per municipality (Σ count / number of municipalities).
+COUNT_SIDE_LABEL = "Kommuner med data"
 
 
 @dataclass(frozen=True)
@@ -95,6 +100,8 @@ class Kpi:
     counted: str | None  # which side counts the persons the disclosure rule applies to
     target_band: tuple[float, float] | None = None
     sentence: str = ""  # plain language with {value}, e.g. "Vi har {value} anbragte pr. 1.000 0-22-årige"
+    is_count: bool = False  # no denominator: the value is the numerator itself
+
 
     def plain(self, value: str) -> str:
         return self.sentence.format(value=value) if self.sentence else f"{self.name} er {value} {self.unit}"
@@ -166,7 +173,7 @@ def _side(kpi_id: str, which: str, spec: dict, facts: dict[str, Fact]) -> Side:
     return Side(fact.name, spec["measure"], where, spec.get("label", fact.measures[spec["measure"]].label))
 
 
-_REQUIRED = ("id", "name", "area", "description", "numerator", "denominator", "unit", "direction",
+_REQUIRED = ("id", "name", "area", "description", "numerator", "unit", "direction",
              "granularity", "municipality_basis")
 
 
@@ -180,8 +187,10 @@ def _kpi(spec: dict, facts: dict[str, Fact], dimensions: dict[str, Dimension]) -
     except ValueError:
         raise CatalogueError(f"{kpi_id}: ukendt retning {spec['direction']!r}") from None
     numerator = _side(kpi_id, "tælleren", spec["numerator"], facts)
-    denominator = _side(kpi_id, "nævneren", spec["denominator"], facts)
-    for side in (numerator, denominator):
+    is_count = "denominator" not in spec
+    denominator = (Side("", "", {}, COUNT_SIDE_LABEL) if is_count
+                   else _side(kpi_id, "nævneren", spec["denominator"], facts))
+    for side in (numerator,) if is_count else (numerator, denominator):
         fact = facts[side.fact]
         if isinstance(fact.municipality, dict) and spec["municipality_basis"] not in fact.municipality:
             raise CatalogueError(f"{kpi_id}: {fact.name} kender ikke kommunegrundlaget {spec['municipality_basis']}")
@@ -195,8 +204,8 @@ def _kpi(spec: dict, facts: dict[str, Fact], dimensions: dict[str, Dimension]) -
         raise CatalogueError(f"{kpi_id}: retningen target_band kræver target_band: [fra, til]")
     disclosure = spec.get("disclosure", {}) or {}
     counted = disclosure.get("counted")
-    if counted not in (None, "numerator", "denominator"):
-        raise CatalogueError(f"{kpi_id}: disclosure.counted skal være numerator eller denominator")
+    if counted not in (None, "numerator", "denominator") or (is_count and counted == "denominator"):
+        raise CatalogueError(f"{kpi_id}: disclosure.counted skal være numerator eller (med en nævner) denominator")
     return Kpi(
         id=kpi_id, name=spec["name"], area=spec["area"], description=spec["description"], numerator=numerator,
         denominator=denominator, scale=float(spec.get("scale", 1)), unit=spec["unit"],
@@ -204,4 +213,5 @@ def _kpi(spec: dict, facts: dict[str, Fact], dimensions: dict[str, Dimension]) -
         municipality_basis=spec["municipality_basis"], dimensions=tuple(spec.get("dimensions", [])),
         min_count=int(disclosure.get("min_count", 5)), counted=counted,
         target_band=(float(band[0]), float(band[1])) if band else None, sentence=spec.get("sentence", ""),
+        is_count=is_count,
     )

@@ -4,8 +4,9 @@ The statement returns one row per municipality and month of a spine (every reque
 municipality × every month in the warehouse), so a month with no placements shows a
 numerator of 0 rather than disappearing. Numerator and denominator are summed
 separately, per municipality and month, and only then divided. A quarter or a year combines
-each side's months as its measure says (average, sum or last month) before dividing; a period
-the warehouse covers only in part rests on the months it has.
+each side's months as its measure says (average, sum, last month or full-year persons) before
+dividing; a period the warehouse covers only in part rests on the months it has. A count KPI (no
+denominator) divides by 1 for each municipality with population figures in the month.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from datetime import date
 
 from sqlalchemy import Double, Select, and_, case, cast, func, literal, select
 
-from data_access.warehouse_schema import dim_month, dim_municipality, metadata
+from data_access.warehouse_schema import agg_population_month, dim_month, dim_municipality, metadata
 
 from .catalogue import Catalogue, Kpi, Side
 
@@ -24,10 +25,12 @@ def compile_values(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int]
                    start: date | None = None, end: date | None = None, granularity: str = "month") -> Select:
     """Rows of (municipality_code, period, numerator, denominator, value) for ``kpi``; ``period`` is the
     first day of the month, quarter or year."""
-    monthly = _monthly(catalogue, kpi, municipalities, start, end)
+    monthly = _monthly(catalogue, kpi, municipalities, start, end).subquery("monthly")
     if granularity == "month":
-        return monthly.order_by(monthly.selected_columns.municipality_code, monthly.selected_columns.period)
-    return _over_periods(catalogue, kpi, monthly.subquery("monthly"), granularity)
+        return (select(monthly.c.municipality_code, monthly.c.period, monthly.c.numerator, monthly.c.denominator,
+                       monthly.c.value)
+                .order_by(monthly.c.municipality_code, monthly.c.period))
+    return _over_periods(catalogue, kpi, monthly, granularity)
 
 
 def _monthly(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | None,
@@ -42,22 +45,25 @@ def _monthly(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | Non
         month_filters.append(dim_month.c.month <= end)
 
     numerator = _side(catalogue, kpi, kpi.numerator, municipalities, start, end).cte("numerator_side")
-    denominator = _side(catalogue, kpi, kpi.denominator, municipalities, start, end).cte("denominator_side")
+    denominator = (_municipalities_with_data(municipalities, start, end) if kpi.is_count
+                   else _side(catalogue, kpi, kpi.denominator, municipalities, start, end)).cte("denominator_side")
     spine = (
-        select(dim_municipality.c.municipality_code, dim_month.c.month.label("period"))
+        select(dim_municipality.c.municipality_code, dim_month.c.month.label("period"),
+               dim_month.c.days_in_month)
         .select_from(dim_municipality.join(dim_month, literal(True)))
         .where(*spine_filters, *month_filters)
         .cte("spine")
     )
-    num = func.coalesce(numerator.c.total, 0)
-    den = func.coalesce(denominator.c.total, 0)
-    value = case((den != 0, cast(num, Double) * kpi.scale / cast(den, Double)), else_=None)
+    num = _per_month(catalogue, kpi.numerator, cast(func.coalesce(numerator.c.total, 0), Double), spine)
+    den = _per_month(catalogue, kpi.denominator, cast(func.coalesce(denominator.c.total, 0), Double), spine)
+    value = case((den != 0, num * kpi.scale / den), else_=None)
     return (
         select(
             spine.c.municipality_code,
             spine.c.period,
-            cast(num, Double).label("numerator"),
-            cast(den, Double).label("denominator"),
+            spine.c.days_in_month,
+            num.label("numerator"),
+            den.label("denominator"),
             value.label("value"),
         )
         .select_from(
@@ -69,16 +75,30 @@ def _monthly(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | Non
     )
 
 
+def _over_time(catalogue: Catalogue, side: Side) -> str:
+    return catalogue.facts[side.fact].measures[side.measure].over_time if side.fact else "average"
+
+
+def _per_month(catalogue: Catalogue, side: Side, total, spine):
+    """A full-year measure counts days: a month's full-year persons are its person-days over its days."""
+    if _over_time(catalogue, side) == "full_year":
+        return total / cast(spine.c.days_in_month, Double)
+    return total
+
+
 def _over_periods(catalogue: Catalogue, kpi: Kpi, monthly, granularity: str) -> Select:
     bucket = func.date_trunc(granularity, monthly.c.period)
     ranked = select(
         monthly.c.municipality_code, monthly.c.period, monthly.c.numerator, monthly.c.denominator,
-        bucket.label("bucket"),
+        monthly.c.days_in_month, bucket.label("bucket"),
         func.max(monthly.c.period).over(partition_by=[monthly.c.municipality_code, bucket]).label("last_month"),
     ).subquery("ranked")
 
     def combined(side: Side, column):
-        how = catalogue.facts[side.fact].measures[side.measure].over_time
+        how = _over_time(catalogue, side)
+        if how == "full_year":  # Σ person-days / Σ days, from the months' full-year persons
+            days = cast(ranked.c.days_in_month, Double)
+            return func.sum(column * days) / func.sum(days)
         if how == "sum":
             return func.sum(column)
         if how == "last":
@@ -115,6 +135,21 @@ def _side(catalogue: Catalogue, kpi: Kpi, side: Side, municipalities: Sequence[i
         .where(*conditions)
         .group_by(municipality, period)
     )
+
+
+def _municipalities_with_data(municipalities: Sequence[int] | None, start: date | None,
+                              end: date | None) -> Select:
+    """1 per municipality and month with population figures: the denominator of a count KPI."""
+    table = agg_population_month
+    conditions = []
+    if municipalities is not None:
+        conditions.append(table.c.municipality_code.in_(list(municipalities)))
+    if start is not None:
+        conditions.append(table.c.month >= start)
+    if end is not None:
+        conditions.append(table.c.month <= end)
+    return (select(table.c.municipality_code, table.c.month.label("period"), literal(1).label("total"))
+            .where(*conditions).group_by(table.c.municipality_code, table.c.month))
 
 
 def _condition(column, rule):
