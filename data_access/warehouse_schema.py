@@ -294,6 +294,7 @@ fact_person_month = Table(
     Column("legal_basis_code", String, nullable=False),
     Column("caseworker_key", String, nullable=False),
     Column("provider_key", String),
+    Column("target_group", String),
     Column("age", SmallInteger, nullable=False),
     Column("sex", String(1), nullable=False),
     Column("days_active", SmallInteger, nullable=False),
@@ -311,6 +312,7 @@ agg_persons_month = Table(
     Column("measure_group", String, nullable=False),
     Column("placement_type_code", String),
     Column("legal_basis_code", String, nullable=False),
+    Column("target_group", String),
     Column("age", SmallInteger, nullable=False),
     Column("sex", String(1), nullable=False),
     Column("persons", Integer, nullable=False),
@@ -346,10 +348,13 @@ agg_grants_month = Table(
     Column("source_system", String, nullable=False),
     Column("caseworker_key", String, nullable=False),
     Column("area", String, nullable=False),
+    Column("measure_group", String, nullable=False),
     Column("grants_active", Integer, nullable=False),
     Column("grants_started", Integer, nullable=False),
+    Column("grants_ended", Integer, nullable=False),  # registered end date in the month
 )
 
+# ANY_MISSING_FIELD counts each grant once however many of the MISSING_* findings it has (K-DQ-MISSING).
 agg_dq_month = Table(
     "agg_dq_month",
     metadata,

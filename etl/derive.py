@@ -14,6 +14,8 @@ import duckdb
 
 MISSING_PAYMENTS_MONTHS = 3  # an open grant with no payments for this long probably ended unregistered
 LATE_DAYS = 30  # K-DQ-LATE: registered more than 30 days after the start
+# K-DQ-MISSING: a required field left empty (an unregistered end date shows as payments that stopped).
+MISSING_FIELD_FLAGS = ("MISSING_TARGET_GROUP", "MISSING_PLACEMENT_TYPE", "MISSING_PROVIDER", "MISSING_END_DATE")
 
 
 def derive(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool, watch=None) -> None:
@@ -71,8 +73,8 @@ def _links(con: duckdb.DuckDBPyConnection) -> None:
 
 
 _GRANT_MONTH_COLUMNS = """citizen_key, grant_key, area, measure_group, paying_municipality_code,
-    acting_municipality_code, placement_type_code, legal_basis_code, caseworker_key, provider_key, source_system,
-    start_date, end_date"""
+    acting_municipality_code, placement_type_code, legal_basis_code, caseworker_key, provider_key, target_group,
+    source_system, start_date, end_date"""
 
 
 def grant_months(grants: str, first: str, last: str, as_of: str) -> str:
@@ -122,12 +124,14 @@ def _person_months(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool)
                        arg_max({{'grant_key': grant_key, 'area': area, 'paying': paying_municipality_code,
                                 'acting': acting_municipality_code, 'placement': placement_type_code,
                                 'legal': legal_basis_code, 'caseworker': caseworker_key, 'provider': provider_key,
-                                'days': days_active}}, (days_active, start_date, grant_key)) AS g
+                                'target_group': target_group, 'days': days_active}},
+                               (days_active, start_date, grant_key)) AS g
                 FROM ({grant_months(grants, first, last, as_of)})
                 WHERE days_active > 0 AND month IN (SELECT month FROM {months})
                 GROUP BY citizen_key, month, measure_group)
             SELECT r.citizen_key, r.month, r.g.area, r.measure_group, r.g.grant_key, r.g.paying, r.g.acting,
-                   r.g.placement, r.g.legal, r.g.caseworker, r.g.provider, age_on(c.birth_date, last_day(r.month)),
+                   r.g.placement, r.g.legal, r.g.caseworker, r.g.provider, r.g.target_group,
+                   age_on(c.birth_date, last_day(r.month)),
                    c.sex, r.g.days
             FROM chosen r JOIN wh.dim_citizen c USING (citizen_key)""")
 
@@ -196,7 +200,7 @@ def _flags(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool) -> None
 
 
 _PERSON_GROUP = ("month", "paying_municipality_code", "acting_municipality_code", "area", "measure_group",
-                 "placement_type_code", "legal_basis_code", "age", "sex")
+                 "placement_type_code", "legal_basis_code", "target_group", "age", "sex")
 
 
 def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
@@ -236,8 +240,8 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     first, last = "(SELECT min(month) FROM wh.dim_month)", "(SELECT max(month) FROM wh.dim_month)"
     as_of = "getvariable('data_as_of')"
     con.execute(f"""INSERT INTO wh.agg_grants_month
-        SELECT month, acting_municipality_code, source_system, caseworker_key, area, count(*),
-               count(*) FILTER (WHERE start_date >= month)
+        SELECT month, acting_municipality_code, source_system, caseworker_key, area, measure_group, count(*),
+               count(*) FILTER (WHERE start_date >= month), count(*) FILTER (WHERE end_date <= last_day(month))
         FROM ({grant_months("wh.fact_grant", first, last, as_of)})
         WHERE days_active > 0 GROUP BY ALL""")
     # Only flagged grants can count here: about a tenth of all grants in the national profile.
@@ -253,6 +257,12 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
                count(DISTINCT gm.grant_key)
         FROM grant_months gm JOIN wh.fact_grant_flag f USING (grant_key)
         WHERE f.flag_code <> 'LATE_REGISTRATION' OR gm.started
+        GROUP BY ALL""")
+    con.execute(f"""INSERT INTO wh.agg_dq_month
+        SELECT gm.month, gm.acting_municipality_code, gm.source_system, gm.caseworker_key, gm.area,
+               'ANY_MISSING_FIELD', count(DISTINCT gm.grant_key)
+        FROM grant_months gm SEMI JOIN wh.fact_grant_flag f
+          ON f.grant_key = gm.grant_key AND f.flag_code IN ({", ".join(f"'{c}'" for c in MISSING_FIELD_FLAGS)})
         GROUP BY ALL""")
     con.execute("DROP TABLE grant_months")
 

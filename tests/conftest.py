@@ -12,6 +12,7 @@ from etl.generate.profiles import DEMO
 
 from .helpers import Installation, load, make_installation
 from .scenario import write_small_delivery
+from .scenario_kerteminde import write_kerteminde_delivery
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -36,6 +37,15 @@ def small(tmp_path_factory) -> Installation:
     """The hand-made scenario of tests/scenario.py, loaded by the real ETL."""
     installation = make_installation(tmp_path_factory.mktemp("small"))
     write_small_delivery(installation.inbox)
+    load(installation)
+    return installation
+
+
+@pytest.fixture(scope="session")
+def kerteminde(tmp_path_factory) -> Installation:
+    """The second hand-made scenario (tests/scenario_kerteminde.py): adults, institutions, registration mistakes."""
+    installation = make_installation(tmp_path_factory.mktemp("kerteminde"))
+    write_kerteminde_delivery(installation.inbox)
     load(installation)
     return installation
 

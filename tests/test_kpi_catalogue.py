@@ -1,4 +1,4 @@
-"""Each catalogue KPI on the hand-made scenario (tests/scenario.py), worked out by hand.
+"""Each catalogue KPI on a hand-made scenario (tests/scenario.py, tests/scenario_kerteminde.py), worked out by hand.
 
 January-March 2026, each municipality seen by its own leader (so nothing of its own is hidden):
     479: A in a general foster family (BL § 46) all quarter; B at a socio-pedagogical residential home
@@ -72,9 +72,70 @@ EXPECTED = {
 }
 
 
+# Kerteminde (440), tests/scenario_kerteminde.py; (municipality, month) as above, or "Q1" for the quarter.
+# Grants active: January 9 (P1, P3, P4, P5, P6, P8, P10, K1, K3), February 11 (P4, P6 out; P7, P9, K2 in),
+# March 12 (P4 out; P2, K4 in). Started: January 2 (P4, P6), February 3 (P7, P9, K2), March 2 (P2, K4).
+# Ended: January P6, February P4, March P7 and K4.
+KERTEMINDE = {
+    # 5.28.23: K1 100,000 a month, K2 90,000 from February; 1,000 residents aged 0-22.
+    "K-UBU-EXP-DI-POP": {1: (100_000, 1000, 100.0), 2: (190_000, 1000, 190.0), 3: (190_000, 1000, 190.0),
+                         # A quarter sums the spend and averages the residents: 480,000 / 1,000.
+                         "Q1": (480_000, 1000, 480.0)},
+    # The same spend per child at a residential institution: K1, then K1 and K2.
+    "K-UBU-EXP-DI-REC": {1: (100_000, 1, 100_000.0), 2: (190_000, 2, 95_000.0),
+                         # 480,000 / ((1 + 2 + 2) / 3 children on average) = 288,000.
+                         "Q1": (480_000, 5 / 3, 288_000.0)},
+    "K-UBU-EXP-SIKRET-REC": {2: (0, 0, NAN), 3: (300_000, 1, 300_000.0)},  # K4, March only
+    # K3 in a municipal foster family; a count: divided by 1, the one municipality with data.
+    "K-UBU-PLAC-KOMPF": {1: (1, 1, 1.0), 3: (1, 1, 1.0), "Q1": (1, 1, 1.0)},
+    # K1 (disability) alone in January; K2 (social problems) joins in February.
+    "K-UBU-PLAC-REASON-BEH": {1: (0, 1, 0.0), 2: (1, 2, 50.0), "Q1": (2 / 3, 5 / 3, 40.0)},
+    "K-UBU-PLAC-REASON-DIS": {1: (1, 1, 100.0), 3: (1, 2, 50.0), "Q1": (1, 5 / 3, 60.0)},
+    # Placements started: K2 in February, K4 in March; per 1,000 of 1,000 residents. A quarter sums them.
+    "K-UBU-STARTS": {1: (0, 1000, 0.0), 2: (1, 1000, 1.0), "Q1": (2, 1000, 2.0)},
+    # § 85 (P5) per resident of §§ 107-108: January P3, P4 and P1; March P3, P1 and P2.
+    "K-VH-85-VS-HOUSING": {1: (1, 3, 1 / 3), 3: (1, 3, 1 / 3)},
+    # § 107 under 30: P3 (25) of P3 and P4 (39); in March P3 alone.
+    "K-VH-107-UNDER30": {1: (1, 2, 50.0), 3: (1, 1, 100.0), "Q1": (1, 5 / 3, 60.0)},
+    # Shelter nights over stays ended: January 10 / 1 (P6); February 28 nights, nobody left; March 5 / 1
+    # (P7; K4's stay is not § 110). The quarter is the average stay: (10 + 28 + 5) / 2 = 21.5.
+    "K-VH-110-DAYS": {1: (10, 1, 10.0), 2: (28, 0, NAN), 3: (5, 1, 5.0), "Q1": (43, 2, 21.5)},
+    # P8 with a companion all quarter: 1 full-year person per 3,000 aged 18-64.
+    "K-VH-COMP-HY": {2: (1, 3000, 1 / 3), "Q1": (1, 3000, 1 / 3)},
+    # § 108: P1 all quarter, P2 all of March. Quarter: (31 + 28 + 62) days / 90 days = 121/90 full-year persons.
+    "K-VH-108-HY": {1: (1, 4000, 0.25), 3: (2, 4000, 0.5), "Q1": (121 / 90, 4000, 121 / 90 / 4)},
+    # 5.38.50 per full-year § 108 person: March 122,000 / 2; the quarter 242,000 / (121/90) = 180,000.
+    "K-VH-UNITCOST-108": {1: (60_000, 1, 60_000.0), 3: (122_000, 2, 61_000.0), "Q1": (242_000, 121 / 90, 180_000.0)},
+    "K-VH-EXP-97-REC": {1: (4_000, 1, 4_000.0)},  # P8, 5.38.53
+    # P9 on 5.38.58: nothing paid in February (registered late), both months paid in March.
+    "K-VH-EXP-103-REC": {1: (0, 0, NAN), 2: (0, 1, 0.0), 3: (24_000, 1, 24_000.0)},
+    "K-VH-EXP-104-REC": {2: (20_000, 1, 20_000.0)},  # P10, 5.38.59
+    # 5.38.52 paid for P3 only, shared by P3 and P4 in January; P3 alone in March.
+    "K-VH-EXP-107-REC": {1: (50_000, 2, 25_000.0), 3: (50_000, 1, 50_000.0)},
+    # Per resident (not full-year person): the quarter is 242,000 / ((1 + 1 + 2) / 3) = 181,500.
+    "K-VH-EXP-108-REC": {3: (122_000, 2, 61_000.0), "Q1": (242_000, 4 / 3, 181_500.0)},
+    "K-VH-EXP-110-REC": {1: (12_000, 1, 12_000.0), 2: (33_600, 1, 33_600.0), 3: (6_000, 1, 6_000.0)},
+    # Days with a measure over the month's days. January: 8 people all 31 days and P6 10 days = 258 / 31;
+    # February: 11 people all 28 days = 11; March: 11 all 31 days and P7 5 days = 346 / 31.
+    # Quarter: (258 + 308 + 346) / 90 days.
+    "K-ECO-HY-TOTAL": {1: (258 / 31, 1, 258 / 31), 2: (11, 1, 11.0), "Q1": (912 / 90, 1, 912 / 90)},
+    # P5's grant (CPR: Nyborg) of the active grants; the quarter averages both sides: 1 / (32 / 3).
+    "K-ECO-REIMB-GAP": {1: (1, 9, 100 / 9), 3: (1, 12, 100 / 12), "Q1": (1, 32 / 3, 9.375)},
+    # P10 misses both target group and provider: one grant with missing fields.
+    "K-DQ-MISSING": {1: (1, 9, 100 / 9), 2: (1, 11, 100 / 11)},
+    # P9 registered 47 days after its February start, of 3 started in February; the quarter 1 of 7.
+    "K-DQ-LATE": {1: (0, 2, 0.0), 2: (1, 3, 100 / 3), 3: (0, 2, 0.0), "Q1": (1, 7, 100 / 7)},
+}
+
+
 @pytest.fixture(scope="module")
 def engine(small) -> KpiEngine:
     return KpiEngine(load_catalogue(), load_groups(), small.warehouse)
+
+
+@pytest.fixture(scope="module")
+def kerteminde_engine(kerteminde) -> KpiEngine:
+    return KpiEngine(load_catalogue(), load_groups(), kerteminde.warehouse)
 
 
 def cases():
@@ -83,10 +144,7 @@ def cases():
             yield pytest.param(kpi_id, municipality, month, expected, id=f"{kpi_id}-{municipality}-{month}")
 
 
-@pytest.mark.parametrize(("kpi_id", "municipality", "month", "expected"), list(cases()))
-def test_kpi_value_worked_out_by_hand(engine, kpi_id, municipality, month, expected):
-    frame = engine.values(scope(Role.LEADER, municipality), kpi_id, municipalities=[municipality])
-    row = frame[[p.month == month for p in frame["period"]]].iloc[0]
+def check(row, expected) -> None:
     numerator, denominator, value = expected
     assert row["numerator"] == pytest.approx(numerator)
     assert row["denominator"] == pytest.approx(denominator)
@@ -96,6 +154,22 @@ def test_kpi_value_worked_out_by_hand(engine, kpi_id, municipality, month, expec
         assert row["value"] == pytest.approx(value, rel=1e-6)
 
 
+@pytest.mark.parametrize(("kpi_id", "municipality", "month", "expected"), list(cases()))
+def test_kpi_value_worked_out_by_hand(engine, kpi_id, municipality, month, expected):
+    frame = engine.values(scope(Role.LEADER, municipality), kpi_id, municipalities=[municipality])
+    check(frame[[p.month == month for p in frame["period"]]].iloc[0], expected)
+
+
+@pytest.mark.parametrize(("kpi_id", "period", "expected"), [
+    pytest.param(kpi_id, period, expected, id=f"{kpi_id}-{period}")
+    for kpi_id, cells in KERTEMINDE.items() for period, expected in cells.items()])
+def test_kerteminde_kpi_value_worked_out_by_hand(kerteminde_engine, kpi_id, period, expected):
+    granularity = "quarter" if period == "Q1" else "month"
+    frame = kerteminde_engine.values(scope(Role.LEADER, 440), kpi_id, municipalities=[440], granularity=granularity)
+    month = 1 if period == "Q1" else period
+    check(frame[[p.month == month for p in frame["period"]]].iloc[0], expected)
+
+
 def test_every_kpi_in_the_catalogue_has_a_hand_worked_case():
-    covered = set(EXPECTED) | {"K-UBU-PLAC-1000", "K-ECO-BUDGET-USE"}  # these two: tests/test_kpi.py
+    covered = set(EXPECTED) | set(KERTEMINDE) | {"K-UBU-PLAC-1000", "K-ECO-BUDGET-USE"}  # two in tests/test_kpi.py
     assert set(load_catalogue().kpis) == covered

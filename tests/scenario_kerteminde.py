@@ -1,0 +1,119 @@
+"""A second hand-made delivery: Kerteminde (440) with adults under every paragraph, children at
+residential institutions, and registration mistakes. Every figure is worked out by hand in
+tests/test_kpi_catalogue.py from the rows written here.
+
+Extraction 1 April 2026; the first posting month (January) starts the history, so the months are
+January-March 2026. Everybody is registered in KMD Børn og Voksne by Kerteminde, which both acts and
+pays. Grants active per month (for the data-quality shares): January 9, February 11, March 12.
+
+Residents (DST, 2026K1): 1,000 aged 0-22 (500 boys and 500 girls of 10), 3,000 aged 18-64 (1,500 men
+of 30, 1,500 women of 50) and 1,000 women of 70: 4,000 aged 18 and over.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from . import deliveries as d
+
+STAMP = "20260401"
+AS_OF = date(2026, 4, 1)
+MUNICIPALITY = 440
+SOCIAL = "Børn og unge med sociale problemer"
+DISABLED = "Børn og unge med handicap"
+
+# Replacement-style CPR numbers (day + 60; seventh digit 0-3 for the 1900s, 4 for the 2000s).
+P1, P2, P3, P4, P5 = "6505801011", "6101701012", "6106004013", "6303861014", "6101951015"
+P6, P7, P8, P9, P10 = "6101751016", "6101601017", "6101761018", "6101911019", "6101661020"
+K1, K2, K3, K4 = "6101124021", "6101104022", "6101144023", "6101094024"
+
+PEOPLE = [  # cpr, first name, last name, sex, birth date
+    (P1, "Per", "Pallesen", "M", date(1980, 5, 5)), (P2, "Poul", "Poulsen", "M", date(1970, 1, 1)),
+    (P3, "Pia", "Prahl", "K", date(2000, 6, 1)), (P4, "Palle", "Pedersen", "M", date(1986, 3, 3)),
+    (P5, "Pernille", "Plum", "K", date(1995, 1, 1)), (P6, "Peter", "Post", "M", date(1975, 1, 1)),
+    (P7, "Preben", "Prip", "M", date(1960, 1, 1)), (P8, "Petra", "Pind", "K", date(1976, 1, 1)),
+    (P9, "Paw", "Pihl", "M", date(1991, 1, 1)), (P10, "Pauline", "Pryds", "K", date(1966, 1, 1)),
+    (K1, "Karl", "Krogh", "M", date(2012, 1, 1)), (K2, "Kamma", "Kjær", "K", date(2010, 1, 1)),
+    (K3, "Kaj", "Kirk", "M", date(2014, 1, 1)), (K4, "Kim", "Kragh", "M", date(2009, 1, 1)),
+]
+
+
+def _grant(number: str, cpr: str, paragraph: str, start: date, end: date | None, rate: str, account: str,
+           target_group: str, *, placement: str = "", unit: str = "Måned", registered: date | None = None,
+           provider: str = "Kerteminde Kommune, Socialområdet", caseworker: str = "AZ43001") -> dict:
+    row = d.kmd_grant(MUNICIPALITY, number, cpr, paragraph, start, end, rate, caseworker=caseworker,
+                      placement=placement, unit=unit, account=account, service="Indsats", provider=provider)
+    return row | {"Målgruppe": target_group, "Oprettet": d.dmy(registered or start)}
+
+
+def write_kerteminde_delivery(folder: Path) -> None:
+    folder.mkdir(parents=True, exist_ok=True)
+    d.write_kmd(folder, MUNICIPALITY, STAMP, [
+        # P1, 45: long-term residential home (§ 108) all quarter, 60,000 a month on 5.38.50.
+        _grant("3001", P1, "SEL-108", date(2025, 1, 1), None, "60000,00", "538501001", "Udviklingshæmmede"),
+        # P2, 56: § 108 from 1 March, 62,000 a month.
+        _grant("3002", P2, "SEL-108", date(2026, 3, 1), None, "62000,00", "538501001", "Udviklingshæmmede"),
+        # P3, 25: temporary residential home (§ 107) all quarter, 50,000 a month on 5.38.52.
+        _grant("3003", P3, "SEL-107", date(2025, 6, 1), None, "50000,00", "538521001", "Sindslidende"),
+        # P4, 39 then 40 (3 March): § 107 in January and February, ended 28 February; never paid here.
+        _grant("3004", P4, "SEL-107", date(2026, 1, 1), date(2026, 2, 28), "50000,00", "538521001",
+               "Sindslidende"),
+        # P5, 31: § 85 support all quarter, 10,000 a month on 5.38.38. CPR says she lives in Kerteminde's
+        # neighbour Nyborg (450): the paying municipality looks wrong.
+        _grant("3005", P5, "SEL-85", date(2025, 1, 1), None, "10000,00", "538381005", "Sindslidende"),
+        # P6: shelter (§ 110) 10-19 January, 10 nights at 1,200 a night on 5.38.42.
+        _grant("3006", P6, "SEL-110", date(2026, 1, 10), date(2026, 1, 19), "1200,00", "538421001",
+               "Socialt udsatte", unit="Døgn"),
+        # P7: shelter 1 February - 5 March: 28 nights in February, 5 in March.
+        _grant("3007", P7, "SEL-110", date(2026, 2, 1), date(2026, 3, 5), "1200,00", "538421001",
+               "Socialt udsatte", unit="Døgn"),
+        # P8, 50: companion scheme (§ 97) all quarter, 4,000 a month on 5.38.53.
+        _grant("3008", P8, "SEL-97", date(2025, 1, 1), None, "4000,00", "538531001", "Fysisk handicappede"),
+        # P9, 35: protected employment (§ 103) from 1 February, registered 20 March (47 days late);
+        # February and March paid together in March.
+        _grant("3009", P9, "SEL-103", date(2026, 2, 1), None, "12000,00", "538581001", "Udviklingshæmmede",
+               registered=date(2026, 3, 20)),
+        # P10, 60: activity and day centre (§ 104) all quarter, 20,000 a month on 5.38.59; no target group
+        # and no provider registered (two findings, one grant with missing fields).
+        _grant("3010", P10, "SEL-104", date(2025, 1, 1), None, "20000,00", "538591001", "", provider=""),
+        # K1, 14: residential institution because of a disability, all quarter, 100,000 a month on 5.28.23.
+        _grant("3011", K1, "BL-46", date(2025, 1, 1), None, "100000,00", "528231001", DISABLED,
+               placement="Døgninstitution"),
+        # K2, 16: residential institution because of social problems from 1 February, 90,000 a month.
+        _grant("3012", K2, "BL-46", date(2026, 2, 1), None, "90000,00", "528231002", SOCIAL,
+               placement="Døgninstitution"),
+        # K3, 12: municipal foster family (the type before 2020) since 2019, 25,000 a month on 5.28.22.
+        _grant("3013", K3, "BL-46", date(2019, 1, 1), None, "25000,00", "528221002", SOCIAL,
+               placement="Kommunal plejefamilie"),
+        # K4, 17: secure institution all of March, 300,000 on 5.28.24.
+        _grant("3014", K4, "BL-46", date(2026, 3, 1), date(2026, 3, 31), "300000,00", "528241001", SOCIAL,
+               placement="Sikret døgninstitution"),
+    ])
+    monthly = [  # (first voucher, cpr, grant, account, amount), paid on the 1st of January, February and March
+        (1, P1, "3001", "538501001", "60000,00"), (4, P3, "3003", "538521001", "50000,00"),
+        (7, P5, "3005", "538381005", "10000,00"), (10, P8, "3008", "538531001", "4000,00"),
+        (13, P10, "3010", "538591001", "20000,00"), (16, K1, "3011", "528231001", "100000,00"),
+        (19, K3, "3013", "528221002", "25000,00"),
+    ]
+    postings = [d.posting(first + index, date(2026, month, 1), account, amount, cpr, "KMD", grant)
+                for first, cpr, grant, account, amount in monthly for index, month in enumerate((1, 2, 3))]
+    postings += [
+        d.posting(30, date(2026, 3, 1), "538501001", "62000,00", P2, "KMD", "3002"),
+        d.posting(31, date(2026, 1, 20), "538421001", "12000,00", P6, "KMD", "3006"),  # 10 × 1,200
+        d.posting(32, date(2026, 2, 28), "538421001", "33600,00", P7, "KMD", "3007"),  # 28 × 1,200
+        d.posting(33, date(2026, 3, 6), "538421001", "6000,00", P7, "KMD", "3007"),  # 5 × 1,200
+        d.posting(34, date(2026, 3, 25), "538581001", "24000,00", P9, "KMD", "3009"),  # February and March
+        d.posting(35, date(2026, 2, 1), "528231002", "90000,00", K2, "KMD", "3012"),
+        d.posting(36, date(2026, 3, 1), "528231002", "90000,00", K2, "KMD", "3012"),
+        d.posting(37, date(2026, 3, 1), "528241001", "300000,00", K4, "KMD", "3014"),
+    ]
+    d.write_postings(folder, MUNICIPALITY, STAMP, postings)
+    d.write_cpr(folder, STAMP, [(cpr, first, last, sex, born, MUNICIPALITY) for cpr, first, last, sex, born in PEOPLE])
+    (folder / f"CPR_ADRESSER_{STAMP}.csv").write_text(
+        f"PNR;KOMKOD;TILFLYTNINGSDATO;FRAFLYTNINGSDATO\n{P5};0450;2020-01-01;\n", encoding="utf-8")
+    d.write_population(folder, STAMP, [
+        ("Kerteminde", "Mænd", "10 år", "2026K1", 500), ("Kerteminde", "Kvinder", "10 år", "2026K1", 500),
+        ("Kerteminde", "Mænd", "30 år", "2026K1", 1500), ("Kerteminde", "Kvinder", "50 år", "2026K1", 1500),
+        ("Kerteminde", "Kvinder", "70 år", "2026K1", 1000),
+    ])
