@@ -84,25 +84,17 @@ NATIONAL = Profile(name="national", municipality_codes=None, history_start=date(
 
 PROFILES = {p.name: p for p in (DEMO, NATIONAL)}
 
-# Primer §4.1: higher need on these, lower on those; the rest spread around 100.
-_HIGH_NEED = {"Lolland", "Guldborgsund", "Odsherred", "Ishøj", "Brøndby", "Albertslund", "Langeland",
-              "Bornholm", "København"}
-_LOW_NEED = {"Rudersdal", "Gentofte", "Hørsholm", "Lyngby-Taarbæk", "Allerød", "Egedal", "Skanderborg",
-             "Solrød", "Dragør"}
-
-
 def load_municipalities(seed: int) -> dict[int, Municipality]:
-    rng = random.Random(f"{seed}:socio-index")
+    """The municipalities with the socioeconomic index of config/municipalities.csv, so the simulated need
+    and the comparison groups (config/comparison_groups.yaml) rest on the same figures; ``seed`` plays no part."""
     result = {}
     with open(CONFIG_DIR / "municipalities.csv", encoding="utf-8", newline="") as handle:
         for row in csv.DictReader(handle):
-            name = row["name"]
-            offset = 18 if name in _HIGH_NEED else -18 if name in _LOW_NEED else 0
             code = int(row["municipality_code"])
             result[code] = Municipality(
-                code=code, name=name, region_code=int(row["region_code"]),
+                code=code, name=row["name"], region_code=int(row["region_code"]),
                 population=round(float(row["population_thousands"]) * 1000),
-                socio_index=round(100 + offset + rng.gauss(0, 8), 1),
+                socio_index=float(row["socio_index"]),
             )
     return result
 
