@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     Date,
     DateTime,
+    Double,
     Float,
     Integer,
     MetaData,
@@ -72,6 +73,8 @@ dim_measure_group = Table(
     Column("measure_group", String, primary_key=True),
     Column("name", String, nullable=False),
     Column("area", String, nullable=False),
+    # The intervention staircase (F-KOM-EFFECT): higher is more intrusive; empty: not on the staircase.
+    Column("staircase_step", SmallInteger),
 )
 
 dim_legal_basis = Table(
@@ -97,6 +100,7 @@ dim_placement_type = Table(
     Column("name", String, nullable=False),
     Column("category", String, nullable=False),
     Column("historic", Boolean, nullable=False),
+    Column("staircase_step", SmallInteger),  # a placement's step, by where the child lives
 )
 
 dim_account_function = Table(
@@ -261,7 +265,7 @@ fact_assessment = Table(
     Column("citizen_key", String, nullable=False),
     Column("assessment_date", Date, nullable=False),
     Column("instrument", String, nullable=False),  # VUM (functional level 0-4, lower is better) | TRIVSEL (0-10)
-    Column("score", Float, nullable=False),
+    Column("score", Double, nullable=False),
     Column("source_system", String),
     Column("reference", String),
     Column("grant_key", String),
@@ -378,6 +382,42 @@ agg_budget_month = Table(
     Column("budget_ytd", Money, nullable=False),
 )
 
+# Outcome progression (F-KOM-EFFECT): grants whose score was measured at the start and again about
+# 6 or 12 months later, counted in the month the follow-up point falls in.
+agg_effect_month = Table(
+    "agg_effect_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("paying_municipality_code", SmallInteger, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("area", String, nullable=False),
+    Column("measure_group", String, nullable=False),
+    Column("placement_type_code", String),
+    Column("provider_key", String),
+    Column("target_group", String),
+    Column("instrument", String, nullable=False),
+    Column("horizon_months", SmallInteger, nullable=False),
+    Column("citizens", Integer, nullable=False),
+    Column("baseline_score", Double, nullable=False),  # sums, so that groups add up
+    Column("score_change", Double, nullable=False),
+)
+
+# The intervention staircase: citizens who started a measure on a step, counted 12 months later,
+# and how many of them then had a less intrusive measure (a lower step, but still a measure).
+agg_staircase_month = Table(
+    "agg_staircase_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("paying_municipality_code", SmallInteger, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("area", String, nullable=False),
+    Column("measure_group", String, nullable=False),
+    Column("placement_type_code", String),
+    Column("target_group", String),
+    Column("citizens_started", Integer, nullable=False),
+    Column("citizens_stepped_down", Integer, nullable=False),
+)
+
 # --- Load metadata ----------------------------------------------------------------------------
 
 # One row per ETL run that built on this warehouse; the newest describes the published data.
@@ -462,7 +502,7 @@ class Access(StrEnum):
 _AGGREGATE = {
     dim_municipality, dim_month, dim_measure_group, dim_legal_basis, dim_placement_type,
     dim_account_function, agg_persons_month, agg_population_month, agg_spend_month, agg_budget_month,
-    agg_grants_month, agg_dq_month,
+    agg_grants_month, agg_dq_month, agg_effect_month, agg_staircase_month,
 }
 _ADMIN = {meta_load, meta_load_file, meta_schema, quarantine}
 

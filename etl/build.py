@@ -33,11 +33,12 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> None:
     replace("dim_legal_basis", f"""SELECT legal_basis_code, law, CAST(paragraph AS VARCHAR),
         CAST(subsection AS VARCHAR), CAST(item AS VARCHAR), text, area, measure_group, valid_from, valid_to,
         successor_code FROM read_csv('{csv_path("legal_bases.csv")}', header = true, all_varchar = true)""")
-    replace("dim_placement_type", f"""SELECT placement_type_code, name, category, CAST(historic AS BOOLEAN)
+    replace("dim_placement_type", f"""SELECT placement_type_code, name, category, CAST(historic AS BOOLEAN),
+        CAST(NULLIF(staircase_step, '') AS SMALLINT)
         FROM read_csv('{csv_path("placement_types.csv")}', header = true, all_varchar = true)""")
     replace("dim_account_function", f"""SELECT function_code, name, area
         FROM read_csv('{csv_path("account_functions.csv")}', header = true, all_varchar = true)""")
-    replace("dim_measure_group", f"""SELECT measure_group, name, area
+    replace("dim_measure_group", f"""SELECT measure_group, name, area, CAST(NULLIF(staircase_step, '') AS SMALLINT)
         FROM read_csv('{csv_path("measure_groups.csv")}', header = true, all_varchar = true)""")
     con.execute(f"""CREATE OR REPLACE TABLE ref_alias AS SELECT source_system, kind, source_value, code
         FROM read_csv('{csv_path("source_code_aliases.csv")}', header = true, all_varchar = true)""")

@@ -16,6 +16,11 @@ MISSING_PAYMENTS_MONTHS = 3  # an open grant with no payments for this long prob
 LATE_DAYS = 30  # K-DQ-LATE: registered more than 30 days after the start
 # K-DQ-MISSING: a required field left empty (an unregistered end date shows as payments that stopped).
 MISSING_FIELD_FLAGS = ("MISSING_TARGET_GROUP", "MISSING_PLACEMENT_TYPE", "MISSING_PROVIDER", "MISSING_END_DATE")
+# F-KOM-EFFECT: the baseline is the first score from 30 days before to 45 days after the start; a
+# follow-up is the score nearest to 6 or 12 months after the start, at most 90 days either side.
+BASELINE_DAYS_BEFORE, BASELINE_DAYS_AFTER = 30, 45
+FOLLOW_UP_HORIZONS, FOLLOW_UP_TOLERANCE_DAYS = (6, 12), 90
+STAIRCASE_MONTHS = 12  # a step down counts if the citizen is on a lower step this many months after starting
 
 
 def derive(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool, watch=None) -> None:
@@ -205,9 +210,11 @@ _PERSON_GROUP = ("month", "paying_municipality_code", "acting_municipality_code"
 
 def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     """The person aggregate follows its facts' changes; the rest are small beside the facts and rebuilt whole."""
-    for table in ("agg_population_month", "agg_spend_month", "agg_budget_month", "agg_grants_month", "agg_dq_month"):
+    for table in ("agg_population_month", "agg_spend_month", "agg_budget_month", "agg_grants_month", "agg_dq_month",
+                  "agg_effect_month", "agg_staircase_month"):
         con.execute(f"DELETE FROM wh.{table}")
     _person_aggregate(con, full)
+    _effects(con)
     # Each month takes the newest quarter DST had counted by then (figures come quarterly).
     con.execute("""INSERT INTO wh.agg_population_month
         WITH latest AS (
@@ -265,6 +272,54 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
           ON f.grant_key = gm.grant_key AND f.flag_code IN ({", ".join(f"'{c}'" for c in MISSING_FIELD_FLAGS)})
         GROUP BY ALL""")
     con.execute("DROP TABLE grant_months")
+
+
+def _effects(con: duckdb.DuckDBPyConnection) -> None:
+    """Outcome progression per grant, and steps down the intervention staircase (F-KOM-EFFECT)."""
+    horizons = ", ".join(f"({h})" for h in FOLLOW_UP_HORIZONS)
+    con.execute(f"""INSERT INTO wh.agg_effect_month
+        WITH scored AS (
+            SELECT g.grant_key, g.start_date, a.instrument, a.assessment_date, a.score
+            FROM wh.fact_grant g JOIN wh.fact_assessment a USING (grant_key)),
+        baseline AS (
+            SELECT grant_key, instrument, arg_min(score, assessment_date) AS score
+            FROM scored
+            WHERE assessment_date BETWEEN start_date - {BASELINE_DAYS_BEFORE} AND start_date + {BASELINE_DAYS_AFTER}
+            GROUP BY ALL),
+        follow_up AS (
+            SELECT grant_key, instrument, horizon, CAST(date_trunc('month', due) AS DATE) AS month,
+                   arg_min(score, (abs(datediff('day', due, assessment_date)), assessment_date)) AS score
+            FROM (SELECT *, CAST(start_date + to_months(horizon) AS DATE) AS due
+                  FROM scored CROSS JOIN (VALUES {horizons}) h(horizon))
+            WHERE abs(datediff('day', due, assessment_date)) <= {FOLLOW_UP_TOLERANCE_DAYS}
+            GROUP BY ALL)
+        SELECT f.month, g.paying_municipality_code, g.acting_municipality_code, g.area, g.measure_group,
+               g.placement_type_code, g.provider_key, g.target_group, f.instrument, f.horizon, count(*),
+               -- Scores have one decimal: summed exactly, so that every run gives the same figures.
+               CAST(sum(CAST(b.score AS DECIMAL(18, 3))) AS DOUBLE),
+               CAST(sum(CAST(f.score - b.score AS DECIMAL(18, 3))) AS DOUBLE)
+        FROM follow_up f JOIN baseline b USING (grant_key, instrument) JOIN wh.fact_grant g USING (grant_key)
+        SEMI JOIN wh.dim_month m ON m.month = f.month
+        GROUP BY ALL""")
+    step = "coalesce(pt.staircase_step, mg.staircase_step)"
+    con.execute(f"""INSERT INTO wh.agg_staircase_month
+        WITH citizen_step AS (
+            SELECT pm.citizen_key, pm.month, max({step}) AS step
+            FROM wh.fact_person_month pm JOIN wh.dim_measure_group mg USING (measure_group)
+            LEFT JOIN wh.dim_placement_type pt USING (placement_type_code)
+            WHERE {step} IS NOT NULL GROUP BY ALL),
+        started AS (
+            SELECT g.*, {step} AS step,
+                   CAST(date_trunc('month', g.start_date) + to_months({STAIRCASE_MONTHS}) AS DATE) AS month
+            FROM wh.fact_grant g JOIN wh.dim_measure_group mg USING (measure_group)
+            LEFT JOIN wh.dim_placement_type pt USING (placement_type_code)
+            WHERE {step} IS NOT NULL AND date_trunc('month', g.start_date) >= (SELECT min(month) FROM wh.dim_month))
+        SELECT s.month, s.paying_municipality_code, s.acting_municipality_code, s.area, s.measure_group,
+               s.placement_type_code, s.target_group, count(DISTINCT s.citizen_key),
+               count(DISTINCT s.citizen_key) FILTER (WHERE later.step < s.step)
+        FROM started s SEMI JOIN wh.dim_month m ON m.month = s.month
+        LEFT JOIN citizen_step later ON later.citizen_key = s.citizen_key AND later.month = s.month
+        GROUP BY ALL""")
 
 
 def _person_aggregate(con: duckdb.DuckDBPyConnection, full: bool) -> None:

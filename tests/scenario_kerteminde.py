@@ -2,9 +2,14 @@
 residential institutions, and registration mistakes. Every figure is worked out by hand in
 tests/test_kpi_catalogue.py from the rows written here.
 
-Extraction 1 April 2026; the first posting month (January) starts the history, so the months are
-January-March 2026. Everybody is registered in KMD Børn og Voksne by Kerteminde, which both acts and
-pays. Grants active per month (for the data-quality shares): January 9, February 11, March 12.
+Extraction 1 April 2026. Everybody is registered in KMD Børn og Voksne by the municipality that both
+acts and pays. Kerteminde's figures are read for January-March 2026; grants active per month (for the
+data-quality shares): January 9, February 11, March 12.
+
+Nyborg (450) holds the outcome cases (F-KOM-EFFECT): scores measured at the start of a measure and
+again later, and children moving down the intervention staircase. Its first posting (February 2025)
+starts the history, so the months run February 2025 - March 2026 and a start in February 2025 has
+its 12-month point inside them.
 
 Residents (DST, 2026K1): 1,000 aged 0-22 (500 boys and 500 girls of 10), 3,000 aged 18-64 (1,500 men
 of 30, 1,500 women of 50) and 1,000 women of 70: 4,000 aged 18 and over.
@@ -27,6 +32,8 @@ DISABLED = "Børn og unge med handicap"
 P1, P2, P3, P4, P5 = "6505801011", "6101701012", "6106004013", "6303861014", "6101951015"
 P6, P7, P8, P9, P10 = "6101751016", "6101601017", "6101761018", "6101911019", "6101661020"
 K1, K2, K3, K4 = "6101124021", "6101104022", "6101144023", "6101094024"
+N1, N2, N3, N4, N5 = "6101851051", "6101651052", "6101164053", "6101134054", "6101154055"
+NYBORG = 450
 
 PEOPLE = [  # cpr, first name, last name, sex, birth date
     (P1, "Per", "Pallesen", "M", date(1980, 5, 5)), (P2, "Poul", "Poulsen", "M", date(1970, 1, 1)),
@@ -37,12 +44,18 @@ PEOPLE = [  # cpr, first name, last name, sex, birth date
     (K1, "Karl", "Krogh", "M", date(2012, 1, 1)), (K2, "Kamma", "Kjær", "K", date(2010, 1, 1)),
     (K3, "Kaj", "Kirk", "M", date(2014, 1, 1)), (K4, "Kim", "Kragh", "M", date(2009, 1, 1)),
 ]
+NYBORG_PEOPLE = [
+    (N1, "Nanna", "Nielsen", "K", date(1985, 1, 1)), (N2, "Niels", "Nygaard", "M", date(1965, 1, 1)),
+    (N3, "Nora", "Nørby", "K", date(2016, 1, 1)), (N4, "Noah", "Nissen", "M", date(2013, 1, 1)),
+    (N5, "Naja", "Nord", "K", date(2015, 1, 1)),
+]
 
 
 def _grant(number: str, cpr: str, paragraph: str, start: date, end: date | None, rate: str, account: str,
            target_group: str, *, placement: str = "", unit: str = "Måned", registered: date | None = None,
-           provider: str = "Kerteminde Kommune, Socialområdet", caseworker: str = "AZ43001") -> dict:
-    row = d.kmd_grant(MUNICIPALITY, number, cpr, paragraph, start, end, rate, caseworker=caseworker,
+           provider: str = "Kerteminde Kommune, Socialområdet", caseworker: str = "AZ43001",
+           municipality: int = MUNICIPALITY) -> dict:
+    row = d.kmd_grant(municipality, number, cpr, paragraph, start, end, rate, caseworker=caseworker,
                       placement=placement, unit=unit, account=account, service="Indsats", provider=provider)
     return row | {"Målgruppe": target_group, "Oprettet": d.dmy(registered or start)}
 
@@ -109,7 +122,9 @@ def write_kerteminde_delivery(folder: Path) -> None:
         d.posting(37, date(2026, 3, 1), "528241001", "300000,00", K4, "KMD", "3014"),
     ]
     d.write_postings(folder, MUNICIPALITY, STAMP, postings)
-    d.write_cpr(folder, STAMP, [(cpr, first, last, sex, born, MUNICIPALITY) for cpr, first, last, sex, born in PEOPLE])
+    d.write_cpr(folder, STAMP, [(cpr, first, last, sex, born, MUNICIPALITY) for cpr, first, last, sex, born in PEOPLE]
+                + [(cpr, first, last, sex, born, NYBORG) for cpr, first, last, sex, born in NYBORG_PEOPLE])
+    _write_nyborg(folder)
     (folder / f"CPR_ADRESSER_{STAMP}.csv").write_text(
         f"PNR;KOMKOD;TILFLYTNINGSDATO;FRAFLYTNINGSDATO\n{P5};0450;2020-01-01;\n", encoding="utf-8")
     d.write_population(folder, STAMP, [
@@ -117,3 +132,42 @@ def write_kerteminde_delivery(folder: Path) -> None:
         ("Kerteminde", "Mænd", "30 år", "2026K1", 1500), ("Kerteminde", "Kvinder", "50 år", "2026K1", 1500),
         ("Kerteminde", "Kvinder", "70 år", "2026K1", 1000),
     ])
+
+
+def _write_nyborg(folder: Path) -> None:
+    def grant(number, cpr, paragraph, start, end, account, target_group, **extra) -> dict:
+        return _grant(number, cpr, paragraph, start, end, "10000,00", account, target_group, municipality=NYBORG,
+                      provider="Nyborg Kommune", caseworker="AZ45001", **extra)
+
+    d.write_kmd(folder, NYBORG, STAMP, [
+        # N1, 40: § 85 support from 1 July 2025.
+        grant("5001", N1, "SEL-85", date(2025, 7, 1), None, "538381005", "Sindslidende"),
+        # N2, 60: long-term residential home (§ 108) from 15 July 2025.
+        grant("5002", N2, "SEL-108", date(2025, 7, 15), None, "538501001", "Udviklingshæmmede"),
+        # N3, 9: family treatment (supportive, step 1) from 1 March 2025.
+        grant("5003", N3, "BL-32-1.5", date(2025, 3, 1), None, "528211001", SOCIAL),
+        # N4, 12: residential institution (step 3) February-December 2025, then a contact person (step 1).
+        grant("5004", N4, "BL-46", date(2025, 2, 1), date(2025, 12, 31), "528231002", SOCIAL,
+              placement="Døgninstitution"),
+        grant("5005", N4, "BL-32-1.3", date(2026, 1, 1), None, "528211001", SOCIAL),
+        # N5, 10: general foster family (step 2) from 10 February 2025, still there a year later.
+        grant("5006", N5, "BL-46", date(2025, 2, 10), None, "528221002", SOCIAL, placement="Almen plejefamilie"),
+    ])
+    # The first posting of the whole delivery: the history starts in February 2025.
+    d.write_postings(folder, NYBORG, STAMP,
+                     [d.posting(1, date(2025, 2, 1), "528231002", "10000,00", N4, "KMD", "5004")])
+    rows = [  # cpr, date, instrument, score, grant
+        # N1: baseline 3.0 (9 days after the start); 2.8 on 1 October is 92 days before the 6-month point
+        # (1 January 2026), outside the 90-day window; 2.4 on 5 January is the 6-month score: change -0.6.
+        (N1, date(2025, 7, 10), "VUM", "3,0", "5001"), (N1, date(2025, 10, 1), "VUM", "2,8", "5001"),
+        (N1, date(2026, 1, 5), "VUM", "2,4", "5001"),
+        # N2: baseline 2.0; 6-month point 15 January 2026, scored 2.2 on 20 February (36 days): change +0.2.
+        (N2, date(2025, 7, 20), "VUM", "2,0", "5002"), (N2, date(2026, 2, 20), "VUM", "2,2", "5002"),
+        # N3: well-being 4.0 at the start, 5.0 at 6 months (September 2025), 6.5 at 12 months (March 2026).
+        (N3, date(2025, 3, 5), "TRIVSEL", "4,0", "5003"), (N3, date(2025, 9, 1), "TRIVSEL", "5,0", "5003"),
+        (N3, date(2026, 3, 10), "TRIVSEL", "6,5", "5003"),
+    ]
+    path = folder / f"MAALINGER_{NYBORG:04d}_{STAMP}.csv"
+    path.write_text("CPR;Dato;Instrument;Score;Fagsystem;Bevillingsreference\n" + "".join(
+        f"{cpr};{day.isoformat()};{instrument};{score};KMD;{grant}\n" for cpr, day, instrument, score, grant in rows),
+        encoding="utf-8")

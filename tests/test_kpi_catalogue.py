@@ -15,6 +15,7 @@ January-March 2026, each municipality seen by its own leader (so nothing of its 
 from __future__ import annotations
 
 import math
+from datetime import date
 
 import pytest
 
@@ -128,6 +129,20 @@ KERTEMINDE = {
 }
 
 
+# Nyborg (450) in the same delivery: outcome scores and the intervention staircase.
+NYBORG = {
+    # N1 -0.6 (3.0 → 2.4) and N2 +0.2 (2.0 → 2.2), both with the 6-month point in January 2026: -0.4 / 2.
+    "K-EFF-VUM-6": {1: (-0.4, 2, -0.2), "Q1": (-0.4, 2, -0.2)},
+    "K-EFF-VUM-12": {1: (0, 0, NAN)},  # no adult has been measured a year after the start yet
+    # N3's well-being: 4.0 at the start, 5.0 at 6 months (September 2025), 6.5 at 12 months (March 2026).
+    "K-EFF-WELL-6": {"2025-09": (1.0, 1, 1.0)},
+    "K-EFF-WELL-12": {3: (2.5, 1, 2.5), "Q1": (2.5, 1, 2.5)},
+    # February 2026: N4 (institution, step 3 → contact person, step 1) stepped down, N5 (foster family) did not.
+    # March 2026: N3 started family treatment (step 1) in March 2025 and is still there. Quarter: 1 of 3.
+    "K-EFF-STEPDOWN": {2: (1, 2, 50.0), 3: (0, 1, 0.0), "Q1": (1, 3, 100 / 3)},
+}
+
+
 @pytest.fixture(scope="module")
 def engine(small) -> KpiEngine:
     return KpiEngine(load_catalogue(), load_groups(), small.warehouse)
@@ -160,16 +175,25 @@ def test_kpi_value_worked_out_by_hand(engine, kpi_id, municipality, month, expec
     check(frame[[p.month == month for p in frame["period"]]].iloc[0], expected)
 
 
-@pytest.mark.parametrize(("kpi_id", "period", "expected"), [
-    pytest.param(kpi_id, period, expected, id=f"{kpi_id}-{period}")
-    for kpi_id, cells in KERTEMINDE.items() for period, expected in cells.items()])
-def test_kerteminde_kpi_value_worked_out_by_hand(kerteminde_engine, kpi_id, period, expected):
+@pytest.mark.parametrize(("kpi_id", "municipality", "period", "expected"), [
+    pytest.param(kpi_id, municipality, period, expected, id=f"{kpi_id}-{municipality}-{period}")
+    for municipality, table in ((440, KERTEMINDE), (450, NYBORG))
+    for kpi_id, cells in table.items() for period, expected in cells.items()])
+def test_kerteminde_kpi_value_worked_out_by_hand(kerteminde_engine, kpi_id, municipality, period, expected):
+    """period: a month of 2026, "Q1" for the first quarter of 2026, or "YYYY-MM"."""
     granularity = "quarter" if period == "Q1" else "month"
-    frame = kerteminde_engine.values(scope(Role.LEADER, 440), kpi_id, municipalities=[440], granularity=granularity)
-    month = 1 if period == "Q1" else period
-    check(frame[[p.month == month for p in frame["period"]]].iloc[0], expected)
+    frame = kerteminde_engine.values(scope(Role.LEADER, municipality), kpi_id, municipalities=[municipality],
+                                     granularity=granularity)
+    if period == "Q1":
+        wanted = date(2026, 1, 1)
+    elif isinstance(period, int):
+        wanted = date(2026, period, 1)
+    else:
+        wanted = date(int(period[:4]), int(period[5:]), 1)
+    check(frame[frame["period"] == wanted].iloc[0], expected)
 
 
 def test_every_kpi_in_the_catalogue_has_a_hand_worked_case():
-    covered = set(EXPECTED) | set(KERTEMINDE) | {"K-UBU-PLAC-1000", "K-ECO-BUDGET-USE"}  # two in tests/test_kpi.py
+    in_test_kpi = {"K-UBU-PLAC-1000", "K-ECO-BUDGET-USE"}
+    covered = set(EXPECTED) | set(KERTEMINDE) | set(NYBORG) | in_test_kpi
     assert set(load_catalogue().kpis) == covered
