@@ -19,6 +19,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Float,
     ForeignKey,
     Integer,
     MetaData,
@@ -26,13 +27,14 @@ from sqlalchemy import (
     String,
     Table,
     create_engine,
+    delete,
     event,
     insert,
     select,
     update,
 )
 
-from .scope import Role, UserScope
+from .scope import AccessDenied, Role, UserScope
 from .settings import CONFIG_DIR, load_settings
 
 metadata = MetaData()
@@ -78,6 +80,21 @@ etl_run_file = Table(
     Column("rows_loaded", Integer, nullable=False),
     Column("rows_quarantined", Integer, nullable=False),
     Column("message", String(4000)),
+)
+
+# Targets (måltal) uploaded by a municipality's administrator; they replace config/targets.yaml's
+# for the same municipality, KPI and year.
+political_target = Table(
+    "political_target",
+    metadata,
+    Column("municipality_code", SmallInteger, primary_key=True),
+    Column("kpi_id", String(60), primary_key=True),
+    Column("year", SmallInteger, primary_key=True),
+    Column("target", Float, nullable=False),
+    Column("comparison", String(20), nullable=False),  # at_most | at_least | around
+    Column("note", String(1000)),
+    Column("uploaded_by", String(64), nullable=False),
+    Column("uploaded_at", DateTime, nullable=False),
 )
 
 audit_log = Table(
@@ -205,6 +222,31 @@ class AppState:
                 select(etl_run_file).where(etl_run_file.c.run_id == run_id).order_by(etl_run_file.c.file_name)
             ).mappings().all()
         return pd.DataFrame(rows, columns=[c.name for c in etl_run_file.columns])
+
+    # --- political targets -----------------------------------------------------------------
+
+    def store_targets(self, scope: UserScope, file_name: str, targets: list[dict]) -> None:
+        """An administrator's upload for the own municipality, all rows or none; replaces the same KPI and year."""
+        scope.require(Role.ADMIN)
+        if any(t["municipality_code"] != scope.municipality_code for t in targets):
+            raise AccessDenied("Du kan kun uploade mål for din egen kommune.")
+        stamp = now()
+        with self.engine.begin() as connection:
+            for target in targets:
+                connection.execute(delete(political_target).where(
+                    political_target.c.municipality_code == target["municipality_code"],
+                    political_target.c.kpi_id == target["kpi_id"], political_target.c.year == target["year"]))
+            connection.execute(insert(political_target), [
+                {**target, "uploaded_by": scope.username, "uploaded_at": stamp} for target in targets])
+            connection.execute(insert(audit_log).values(
+                at=stamp, username=scope.username, action="upload_targets",
+                detail=f"{file_name}: {len(targets)} mål for kommune {scope.municipality_code}"))
+
+    def uploaded_targets(self, municipality: int) -> list[dict]:
+        with self.engine.connect() as connection:
+            rows = connection.execute(select(political_target).where(
+                political_target.c.municipality_code == municipality)).mappings().all()
+        return [dict(row) for row in rows]
 
     # --- audit ----------------------------------------------------------------------------
 

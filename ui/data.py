@@ -16,7 +16,7 @@ from data_access.warehouse import current_warehouse
 from kpi.catalogue import Kpi, load_catalogue
 from kpi.engine import KpiEngine
 from kpi.groups import load_groups
-from kpi.targets import Target, targets_for
+from kpi.targets import Target, as_row, parse_target_file, targets_for
 
 CACHE_SECONDS = 3600
 
@@ -74,7 +74,15 @@ def _my_cases(scope: UserScope, warehouse_version: str) -> pd.DataFrame:
 
 
 def targets(scope: UserScope, year: int) -> list[Target]:
-    return targets_for(engine().catalogue, scope.municipality_code, year)
+    uploaded = current_appstate().uploaded_targets(scope.municipality_code)
+    return targets_for(engine().catalogue, scope.municipality_code, year, uploaded)
+
+
+def upload_targets(scope: UserScope, file_name: str, data: bytes) -> int:
+    """Store an administrator's target file; raises TargetFileError (Danish problems per line) and stores nothing."""
+    targets = parse_target_file(data, file_name, engine().catalogue, scope.municipality_code)
+    current_appstate().store_targets(scope, file_name, [as_row(t) for t in targets])
+    return len(targets)
 
 
 def etl_runs(scope: UserScope) -> pd.DataFrame:
