@@ -418,6 +418,21 @@ agg_staircase_month = Table(
     Column("citizens_stepped_down", Integer, nullable=False),
 )
 
+# K-UBU-NOTPLAC-1Y: children and young people placed in a month, counted 12 months later, and how
+# many of them were then no longer placed.
+agg_placement_followup_month = Table(
+    "agg_placement_followup_month",
+    metadata,
+    Column("month", Date, nullable=False),  # 12 months after the month they were placed in
+    Column("paying_municipality_code", SmallInteger, nullable=False),  # as a year before
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("placement_type_code", String),
+    Column("age", SmallInteger, nullable=False),  # a year before
+    Column("sex", String(1), nullable=False),
+    Column("placed_year_before", Integer, nullable=False),
+    Column("not_placed_now", Integer, nullable=False),
+)
+
 # --- Load metadata ----------------------------------------------------------------------------
 
 # One row per ETL run that built on this warehouse; the newest describes the published data.
@@ -502,7 +517,7 @@ class Access(StrEnum):
 _AGGREGATE = {
     dim_municipality, dim_month, dim_measure_group, dim_legal_basis, dim_placement_type,
     dim_account_function, agg_persons_month, agg_population_month, agg_spend_month, agg_budget_month,
-    agg_grants_month, agg_dq_month, agg_effect_month, agg_staircase_month,
+    agg_grants_month, agg_dq_month, agg_effect_month, agg_staircase_month, agg_placement_followup_month,
 }
 _ADMIN = {meta_load, meta_load_file, meta_schema, quarantine}
 

@@ -211,10 +211,11 @@ _PERSON_GROUP = ("month", "paying_municipality_code", "acting_municipality_code"
 def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     """The person aggregate follows its facts' changes; the rest are small beside the facts and rebuilt whole."""
     for table in ("agg_population_month", "agg_spend_month", "agg_budget_month", "agg_grants_month", "agg_dq_month",
-                  "agg_effect_month", "agg_staircase_month"):
+                  "agg_effect_month", "agg_staircase_month", "agg_placement_followup_month"):
         con.execute(f"DELETE FROM wh.{table}")
     _person_aggregate(con, full)
     _effects(con)
+    _placement_followup(con)
     # Each month takes the newest quarter DST had counted by then (figures come quarterly).
     con.execute("""INSERT INTO wh.agg_population_month
         WITH latest AS (
@@ -319,6 +320,20 @@ def _effects(con: duckdb.DuckDBPyConnection) -> None:
                count(DISTINCT s.citizen_key) FILTER (WHERE later.step < s.step)
         FROM started s SEMI JOIN wh.dim_month m ON m.month = s.month
         LEFT JOIN citizen_step later ON later.citizen_key = s.citizen_key AND later.month = s.month
+        GROUP BY ALL""")
+
+
+def _placement_followup(con: duckdb.DuckDBPyConnection) -> None:
+    """Who was placed a year ago, and is no longer placed (K-UBU-NOTPLAC-1Y)."""
+    con.execute(f"""INSERT INTO wh.agg_placement_followup_month
+        WITH placed AS (SELECT * FROM wh.fact_person_month WHERE measure_group = 'placement')
+        SELECT CAST(before.month + to_months({STAIRCASE_MONTHS}) AS DATE) AS later, before.paying_municipality_code,
+               before.acting_municipality_code, before.placement_type_code, before.age, before.sex, count(*),
+               count(*) FILTER (WHERE now.citizen_key IS NULL)
+        FROM placed before
+        SEMI JOIN wh.dim_month m ON m.month = CAST(before.month + to_months({STAIRCASE_MONTHS}) AS DATE)
+        LEFT JOIN placed now ON now.citizen_key = before.citizen_key
+                            AND now.month = CAST(before.month + to_months({STAIRCASE_MONTHS}) AS DATE)
         GROUP BY ALL""")
 
 

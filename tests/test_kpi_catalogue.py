@@ -126,6 +126,8 @@ KERTEMINDE = {
     "K-DQ-MISSING": {1: (1, 9, 100 / 9), 2: (1, 11, 100 / 11)},
     # P9 registered 47 days after its February start, of 3 started in February; the quarter 1 of 7.
     "K-DQ-LATE": {1: (0, 2, 0.0), 2: (1, 3, 100 / 3), 3: (0, 2, 0.0), "Q1": (1, 7, 100 / 7)},
+    # K1 (institution since January 2025) and K3 (foster family since 2019) are still placed a year on.
+    "K-UBU-NOTPLAC-1Y": {2: (0, 2, 0.0)},
 }
 
 
@@ -140,6 +142,9 @@ NYBORG = {
     # February 2026: N4 (institution, step 3 → contact person, step 1) stepped down, N5 (foster family) did not.
     # March 2026: N3 started family treatment (step 1) in March 2025 and is still there. Quarter: 1 of 3.
     "K-EFF-STEPDOWN": {2: (1, 2, 50.0), 3: (0, 1, 0.0), "Q1": (1, 3, 100 / 3)},
+    # Placed a year before (the history starts in February 2025): N4 (institution until December 2025) and
+    # N5 (foster family); a year later only N4 is no longer placed. Nobody can be followed from January 2025.
+    "K-UBU-NOTPLAC-1Y": {1: (0, 0, NAN), 2: (1, 2, 50.0), 3: (1, 2, 50.0)},
 }
 
 
@@ -196,4 +201,5 @@ def test_kerteminde_kpi_value_worked_out_by_hand(kerteminde_engine, kpi_id, muni
 def test_every_kpi_in_the_catalogue_has_a_hand_worked_case():
     in_test_kpi = {"K-UBU-PLAC-1000", "K-ECO-BUDGET-USE"}
     covered = set(EXPECTED) | set(KERTEMINDE) | set(NYBORG) | in_test_kpi
+    assert len(covered) >= 40
     assert set(load_catalogue().kpis) == covered
