@@ -13,11 +13,11 @@ PORT ?= 8501
 PROFILE ?= all
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
-.PHONY: run test lint etl demo-data users chromium bench clean help
+.PHONY: run test lint etl demo-data users chromium postgresql bench clean help
 
 help:
 	@echo "make run   - start Overblik at http://127.0.0.1:$(PORT) (installs and loads demo data on first run)"
-	@echo "make test  - lint and run all tests (installs test tools and Chromium on first run)"
+	@echo "make test  - lint and run all tests (installs test tools, Chromium and PostgreSQL on first run)"
 	@echo "make etl   - load $(INBOX) into a new warehouse"
 	@echo "make bench - measure the demo and the national profile (~15 min); PROFILE=demo for the demo only"
 
@@ -67,10 +67,15 @@ chromium:
 	@[ -x /usr/bin/chromium ] || { echo "Installerer Chromium (Debian) til browsertestene ..."; \
 		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq chromium >/dev/null; }
 
+# The KPI tests compare DuckDB with a private PostgreSQL cluster; they need only the server binaries.
+postgresql:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { echo "Installerer PostgreSQL (Debian) til testene ..."; \
+		$(SUDO) apt-get update -qq && $(SUDO) apt-get install -y -qq postgresql >/dev/null; }
+
 lint: $(VENV)/.dev
 	$(PY) -m ruff check .
 
-test: $(VENV)/.dev chromium lint
+test: $(VENV)/.dev chromium postgresql lint
 	$(PY) -m pytest
 
 bench: $(VENV)/.dev chromium
