@@ -22,6 +22,7 @@ class Settings:
     data_dir: Path
     warehouse_dir: Path
     appstate_url: str
+    warehouse_url: str | None = None  # a server engine's SQLAlchemy URL; None: the DuckDB file in warehouse_dir
 
     @property
     def published_warehouse(self) -> Path:
@@ -37,7 +38,9 @@ def load_settings(env: dict[str, str] | None = None) -> Settings:
     data_dir = Path(env.get("OVERBLIK_DATA_DIR") or PROJECT_ROOT / "data")
     warehouse_dir = Path(env.get("OVERBLIK_WAREHOUSE_DIR") or data_dir / "warehouse")
     appstate_url = env.get("OVERBLIK_APPSTATE_URL") or f"sqlite:///{data_dir / 'appstate.sqlite'}"
-    return Settings(data_dir=data_dir, warehouse_dir=warehouse_dir, appstate_url=appstate_url)
+    warehouse_url = env.get("OVERBLIK_WAREHOUSE_URL") or None
+    return Settings(data_dir=data_dir, warehouse_dir=warehouse_dir, appstate_url=appstate_url,
+                    warehouse_url=warehouse_url)
 
 
 def secret(name: str, settings: Settings | None = None) -> str:

@@ -12,6 +12,7 @@ import functools
 import os
 import threading
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import duckdb
 import pandas as pd
@@ -23,6 +24,9 @@ from sqlalchemy.sql.elements import TextClause
 from .scope import AccessDenied, Role, UserScope
 from .settings import load_settings
 from .warehouse_schema import TABLE_ACCESS, Access
+
+if TYPE_CHECKING:
+    from .server_warehouse import ServerWarehouse
 
 _DIALECT = DuckDBDialect(paramstyle="numeric_dollar")
 _KEEP_OLD_CONNECTIONS = 2
@@ -98,11 +102,23 @@ def check_aggregate_only(statement: ClauseElement) -> None:
             raise AccessDenied(f"Tabellen {element.name} indeholder persondata og kan ikke bruges til nøgletal.")
 
 
-def current_warehouse() -> Warehouse:
-    """The warehouse configured by the environment, one shared instance per location."""
-    return _warehouse_at(load_settings().published_warehouse)
+def current_warehouse() -> Warehouse | ServerWarehouse:
+    """The warehouse configured by the environment (a server engine when ``OVERBLIK_WAREHOUSE_URL``
+    is set), one shared instance per location."""
+    settings = load_settings()
+    if settings.warehouse_url:
+        return _server_warehouse_at(settings.warehouse_url)
+    return _warehouse_at(settings.published_warehouse)
 
 
 @functools.cache
 def _warehouse_at(published: Path) -> Warehouse:
     return Warehouse(published)
+
+
+@functools.cache
+def _server_warehouse_at(url: str) -> ServerWarehouse:
+    # Imported here: server_warehouse builds on this module, and a DuckDB installation never loads psycopg.
+    from .server_warehouse import ServerWarehouse
+
+    return ServerWarehouse(url)
