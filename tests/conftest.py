@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
 
 import pytest
 
@@ -11,6 +12,7 @@ from etl.generate.delivery import generate_delivery
 from etl.generate.profiles import DEMO
 
 from .helpers import Installation, load, make_installation
+from .postgres_cluster import Cluster, private_cluster
 from .scenario import write_small_delivery
 from .scenario_kerteminde import write_kerteminde_delivery
 
@@ -20,10 +22,11 @@ def isolated_data_dir(tmp_path_factory):
     """No test touches the repository's data/: secrets and defaults go to a temporary folder."""
     root = tmp_path_factory.mktemp("default-data")
     previous = {key: os.environ.get(key) for key in ("OVERBLIK_DATA_DIR", "OVERBLIK_WAREHOUSE_DIR",
-                                                      "OVERBLIK_APPSTATE_URL")}
+                                                      "OVERBLIK_APPSTATE_URL", "OVERBLIK_WAREHOUSE_URL")}
     os.environ["OVERBLIK_DATA_DIR"] = str(root)
     os.environ.pop("OVERBLIK_WAREHOUSE_DIR", None)
     os.environ.pop("OVERBLIK_APPSTATE_URL", None)
+    os.environ.pop("OVERBLIK_WAREHOUSE_URL", None)
     yield root
     for key, value in previous.items():
         if value is None:
@@ -58,6 +61,13 @@ def demo(tmp_path_factory) -> Installation:
     load(installation)
     installation.appstate.seed_users(DEMO_USERS_FILE)
     return installation
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[Cluster]:
+    """A private PostgreSQL server for the session; without PostgreSQL installed the tests fail, never skip."""
+    with private_cluster() as cluster:
+        yield cluster
 
 
 @pytest.fixture
