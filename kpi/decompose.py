@@ -151,7 +151,9 @@ def split_by_period(engine, scope, node: Node, finer: str, compare: bool, appsta
         return period_label(month, finer)
 
     figures = {role: gathered.side(role, None, bucket) for role, _ in node.sides()}
-    result = assemble(scope, gathered, figures, dict.fromkeys(figures, True))
+    # Every period is a child, with 0 where nothing happened, as compile_values shows empty months.
+    periods = sorted({bucket(m) for m in gathered.months["month"]})
+    result = assemble(scope, gathered, figures, dict.fromkeys(figures, True), periods)
     result.children.insert(1, "label", result.children["key"])
     result.by, result.by_label = (MONTH if finer == "month" else PERIOD), _FINER_LABEL[finer]
     result.children = result.children.sort_values("key", ignore_index=True)
@@ -185,23 +187,26 @@ def split_into_sides(engine, scope, node: Node, compare: bool, appstate) -> Deco
 # --- children from figures ------------------------------------------------------------------------
 
 
-def assemble(scope: UserScope, gathered: Gathered, figures: dict[str, pd.DataFrame],
-             applies: dict[str, bool]) -> Decomposition:
-    """Children of the node for its own municipality (and group), with small figures hidden."""
-    return assemble_keeping_figures(scope, gathered, figures, applies)[0]
+def assemble(scope: UserScope, gathered: Gathered, figures: dict[str, pd.DataFrame], applies: dict[str, bool],
+             keys: list[str] | None = None) -> Decomposition:
+    """Children of the node for its own municipality (and group), with small figures hidden; the
+    children are ``keys``, or every key with figures on a side the split applies to."""
+    return assemble_keeping_figures(scope, gathered, figures, applies, keys)[0]
 
 
 def assemble_keeping_figures(scope: UserScope, gathered: Gathered, figures: dict[str, pd.DataFrame],
-                             applies: dict[str, bool]) -> tuple[Decomposition, dict[str, tuple[pd.DataFrame, dict]]]:
+                             applies: dict[str, bool], keys: list[str] | None = None,
+                             ) -> tuple[Decomposition, dict[str, tuple[pd.DataFrame, dict]]]:
     """``assemble``, and the children and parent of each ``who`` as they were before any was hidden."""
     node, compared = gathered.node, gathered.compared
     numerator = figures[node.sides()[0][0]]
     denominator = figures.get("denominator") if node.side is None else None
     split_denominator = node.side is None and applies.get("denominator", False)
-    keys = set(numerator["key"])
-    if split_denominator:
-        keys |= set(denominator["key"])
-    keys = sorted(keys)
+    if keys is None:
+        found = set(numerator["key"])
+        if split_denominator:
+            found |= set(denominator["key"])
+        keys = sorted(found)
     own, parent = children(numerator, denominator, split_denominator, node.kpi.scale, "own", keys)
     unhidden = {"own": (own.copy(), dict(parent))}
     counted = _counted_column(node, split_denominator)
