@@ -1,7 +1,8 @@
 """Properties of decompositions, checked on many random cases.
 
 1. On the hand-made scenario: walk random paths down the tree of random KPIs; at every step the
-   children add up to their parent as kpi/decompose.py promises, and the root is the engine's figure.
+   children add up to their parent as kpi/decompose.py promises, the root is the engine's figure, and
+   the fact rows behind the node the walk ends at re-aggregate to its figures.
 2. On random aggregate tables loaded into a real DuckDB file: every child, and the comparison group's
    value of every child, equals what plain Python makes of the generated rows - Σ numerator / Σ
    denominator over the group's members, never an average of their ratios.
@@ -23,12 +24,14 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy.schema import CreateTable
 
+from data_access import fact_sources
 from data_access.scope import Role
 from data_access.warehouse import Warehouse
 from data_access.warehouse_schema import metadata
 from kpi.decompose import choices_at, decompose
 from kpi.engine import period_label
-from kpi.node import LARGEST_DIFFERENCE, NUMERATOR_DENOMINATOR, follow, parse_period, root, source
+from kpi.node import DETAIL_DIMENSIONS, LARGEST_DIFFERENCE, NUMERATOR_DENOMINATOR, follow, parse_period, root, source
+from kpi.trace import trace
 
 from .decomposition import PEERS, UNSUPPRESSED, pinned_catalogue, pinned_engine
 from .helpers import scope
@@ -66,10 +69,22 @@ def test_children_add_up_along_random_paths(engine, small, kpi_index, node, muni
             _is_the_engines_figure(engine, who, kpi, municipality, period, granularity, result.parent)
         _adds_up(engine, at, result)
         if result.children.empty:
-            return
+            break
         key = result.children["key"].iloc[child_choice % len(result.children)]
         path.append(("period", key) if by in ("period", "month") else ("side", key) if by == NUMERATOR_DENOMINATOR
                     else (by, key))
+    _traces_back(engine, small, who, kpi, municipality, period, granularity, path)
+
+
+def _traces_back(engine, small, who, kpi, municipality, period, granularity, path):
+    """The fact rows behind the node the walk ended at re-aggregate to its figures."""
+    node = follow(engine.catalogue, root(kpi, municipality, period, granularity), path)
+    if not all(fact_sources.supported(engine.catalogue.facts[side.fact].table) for _, side in node.sides()
+               if side.fact):
+        return
+    traced = trace(engine, who, kpi.id, municipality, period, granularity, path, appstate=small.appstate)
+    for side in traced.sides.values():
+        assert side.matches, (side.role, side.figure, side.traced)
 
 
 def _is_the_engines_figure(engine, who, kpi, municipality, period, granularity, parent):
@@ -111,8 +126,6 @@ def _adds_up(engine, node, result):
 
 
 def _dimensions(engine):
-    from kpi.node import DETAIL_DIMENSIONS
-
     return [*engine.catalogue.dimensions.values(), *DETAIL_DIMENSIONS.values()]
 
 
