@@ -207,23 +207,21 @@ def test_group_children_are_sums_over_the_members_of_random_aggregates(empty_war
 
 def _load(path: Path, months: list[date], persons, population) -> None:
     with duckdb.connect(str(path)) as connection:
-        for month in months:
-            connection.execute("INSERT INTO dim_month (month, year, quarter, month_of_year, days_in_month) "
-                               "VALUES (?, ?, ?, ?, ?)",
-                               [month, month.year, (month.month - 1) // 3 + 1, month.month,
-                                pd.Timestamp(month).days_in_month])
-        for code, index, group, placement, legal, age, sex, count in persons:
-            if index < len(months):
-                connection.execute(
-                    "INSERT INTO agg_persons_month (month, paying_municipality_code, acting_municipality_code, area, "
-                    "measure_group, placement_type_code, legal_basis_code, age, sex, persons, person_days) "
-                    "VALUES (?, ?, ?, 'children', ?, ?, ?, ?, ?, ?, ?)",
-                    [months[index], code, code, group, placement, legal, age, sex, count, count * 28])
-        for code, index, age, sex, count in population:
-            if index < len(months):
-                connection.execute("INSERT INTO agg_population_month (month, municipality_code, age, sex, persons) "
-                                   "VALUES (?, ?, ?, ?, ?)",
-                                   [months[index], code, age, sex, count])
+        connection.executemany(
+            "INSERT INTO dim_month (month, year, quarter, month_of_year, days_in_month) VALUES (?, ?, ?, ?, ?)",
+            [[m, m.year, (m.month - 1) // 3 + 1, m.month, pd.Timestamp(m).days_in_month] for m in months])
+        placed = [[months[index], code, code, group, placement, legal, age, sex, count, count * 28]
+                  for code, index, group, placement, legal, age, sex, count in persons if index < len(months)]
+        if placed:
+            connection.executemany(
+                "INSERT INTO agg_persons_month (month, paying_municipality_code, acting_municipality_code, area, "
+                "measure_group, placement_type_code, legal_basis_code, age, sex, persons, person_days) "
+                "VALUES (?, ?, ?, 'children', ?, ?, ?, ?, ?, ?, ?)", placed)
+        residents = [[months[index], code, age, sex, count]
+                     for code, index, age, sex, count in population if index < len(months)]
+        if residents:
+            connection.executemany("INSERT INTO agg_population_month (month, municipality_code, age, sex, persons) "
+                                   "VALUES (?, ?, ?, ?, ?)", residents)
 
 
 def _splits_population(by: str) -> bool:
