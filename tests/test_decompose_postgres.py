@@ -1,0 +1,72 @@
+"""Decompositions and traces give the same figures on DuckDB and on PostgreSQL (the small scenario).
+
+The statements are SQLAlchemy Core, so both engines run them; this checks that they also agree,
+to 1e-9 as in tests/test_postgres.py (each engine sums doubles in its own order).
+"""
+
+from __future__ import annotations
+
+import io
+from contextlib import redirect_stdout
+from dataclasses import replace
+from datetime import date
+
+import pandas as pd
+import pytest
+
+from data_access import to_server
+from data_access.scope import Role
+from data_access.server_warehouse import ServerWarehouse
+from kpi.decompose import decompose
+from kpi.trace import trace
+
+from .decomposition import FULL_YEAR_COUNT, pinned_engine
+from .helpers import scope
+
+LEADER = scope(Role.LEADER, 479)
+Q1, FEB = date(2026, 1, 1), date(2026, 2, 1)
+TOLERANCE = 1e-9
+STEPS = [
+    ("K-UBU-PLAC-1000", Q1, "quarter", (), "numerator_denominator"),
+    ("K-UBU-PLAC-1000", Q1, "quarter", (), "period"),
+    ("K-UBU-PLAC-1000", Q1, "year", (), "month"),
+    ("K-UBU-PLAC-1000", Q1, "quarter", (), "age_band"),
+    ("K-UBU-PLAC-1000", Q1, "quarter", (("sex", "K"),), "placement_type"),
+    ("K-UBU-PLAC-1000", Q1, "quarter", (("side", "denominator"),), "sex"),
+    ("K-UBU-PLAC-1000", Q1, "quarter", (), "provider"),
+    ("K-UBU-PLAC-1000", FEB, "month", (), "largest_difference"),
+    ("K-ECO-BUDGET-USE", Q1, "quarter", (), "account_function"),
+    (FULL_YEAR_COUNT, Q1, "quarter", (), "period"),
+    (FULL_YEAR_COUNT, FEB, "month", (), "placement_type"),
+]
+
+
+@pytest.fixture(scope="module")
+def engines(postgres, small):
+    url = postgres.create_database("decompose_small")
+    with redirect_stdout(io.StringIO()):
+        assert to_server.main(["--url", url, "--warehouse", str(small.warehouse_dir)]) == 0
+    duck = pinned_engine(small)
+    server = replace(duck, warehouse=ServerWarehouse(url))
+    yield duck, server
+    server.warehouse.close()
+
+
+@pytest.mark.parametrize(("kpi_id", "period", "granularity", "path", "by"), STEPS,
+                         ids=[f"{s[0]}-{s[2]}-{s[4]}-{len(s[3])}" for s in STEPS])
+def test_a_decomposition_step_is_the_same_on_both_engines(engines, small, kpi_id, period, granularity, path, by):
+    duck, server = (decompose(engine, LEADER, kpi_id, 479, period, granularity, path, by, compare=True,
+                              appstate=small.appstate) for engine in engines)
+    assert len(duck.children) > 0
+    pd.testing.assert_frame_equal(server.children, duck.children, check_exact=False, rtol=TOLERANCE, atol=TOLERANCE)
+    assert server.parent == pytest.approx(duck.parent, rel=TOLERANCE, abs=TOLERANCE, nan_ok=True)
+
+
+@pytest.mark.parametrize("kpi_id", ["K-UBU-PLAC-1000", "K-ECO-BUDGET-USE", FULL_YEAR_COUNT])
+def test_a_trace_is_the_same_on_both_engines(engines, small, kpi_id):
+    duck, server = (trace(engine, LEADER, kpi_id, 479, Q1, "quarter", appstate=small.appstate) for engine in engines)
+    for role, side in duck.sides.items():
+        other = server.sides[role]
+        assert other.matches and side.matches
+        assert other.traced == pytest.approx(side.traced, rel=TOLERANCE)
+        assert len(other.rows) == len(side.rows)
