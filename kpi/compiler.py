@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Double, Select, and_, case, cast, func, literal, select
+from sqlalchemy import Date, Double, Select, and_, case, cast, func, literal, select
 
 from data_access.warehouse_schema import agg_population_month, dim_month, dim_municipality, metadata
 
@@ -87,7 +87,8 @@ def _per_month(catalogue: Catalogue, side: Side, total, spine):
 
 
 def _over_periods(catalogue: Catalogue, kpi: Kpi, monthly, granularity: str) -> Select:
-    bucket = func.date_trunc(granularity, monthly.c.period)
+    # A date on both engines (PostgreSQL's date_trunc of a date is a timestamp with time zone).
+    bucket = cast(func.date_trunc(granularity, monthly.c.period), Date)
     ranked = select(
         monthly.c.municipality_code, monthly.c.period, monthly.c.numerator, monthly.c.denominator,
         monthly.c.days_in_month, bucket.label("bucket"),
