@@ -1,8 +1,9 @@
-"""KPI values per municipality and month, and benchmarks against comparison group and country.
+"""KPI values per municipality and period, benchmarks against group, region and country, and ranks.
 
-Group and country values are Σ numerator / Σ denominator over their members. Values built
-on fewer persons than the KPI's disclosure threshold are suppressed for every municipality
-but the user's own, and so are group values resting on too few persons.
+Group, region and country values are Σ numerator / Σ denominator over their members. Figures that
+could disclose persons - built on fewer persons than the KPI's disclosure threshold, or able to
+give such a figure away with what else is shown - are suppressed for every municipality but the
+user's own (kpi/disclosure.py).
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import numpy as np
 import pandas as pd
@@ -19,6 +21,7 @@ from data_access.scope import UserScope
 from data_access.warehouse import Warehouse, current_warehouse
 from data_access.warehouse_schema import dim_month
 
+from . import disclosure, ranking
 from .catalogue import Catalogue, Kpi, load_catalogue
 from .compiler import compile_values
 from .groups import ComparisonGroups, load_groups
@@ -53,41 +56,108 @@ class KpiEngine:
 
     def values(self, scope: UserScope, kpi_id: str, municipalities: Sequence[int] | None = None,
                start: date | None = None, end: date | None = None, granularity: str = "month") -> pd.DataFrame:
-        """One row per municipality and period (month, quarter or year, by its first day), with small
-        counts suppressed outside the user's municipality."""
+        """One row per municipality and period (month, quarter or year, by its first day); figures that could
+        disclose persons (kpi/disclosure.py) are suppressed outside the user's municipality."""
         kpi = self.kpi(kpi_id)
-        frame = self._unsuppressed(scope, kpi, municipalities, start, end, granularity)
-        frame["suppressed"] = _too_few(kpi, frame) & (frame["municipality_code"] != scope.municipality_code)
+        protected = _protected(kpi)
+        frame = self._unsuppressed(scope, kpi, None if protected else municipalities, start, end, granularity)
+        hidden = pd.Series(False, index=frame.index)
+        if protected:
+            monthly = frame if granularity == "month" else self._unsuppressed(scope, kpi, None, start, end)
+            unknown = self._unknown(scope, kpi, disclosure.month_counts(monthly, kpi.counted))
+            hidden = disclosure.hidden_periods(frame, unknown, kpi.counted, granularity, kpi.min_count)
+        frame["suppressed"] = hidden & (frame["municipality_code"] != scope.municipality_code)
+        if municipalities is not None:
+            frame = frame[frame["municipality_code"].isin(list(municipalities))].reset_index(drop=True)
         frame.loc[frame["suppressed"], ["numerator", "denominator", "value"]] = np.nan
         frame.insert(0, "kpi_id", kpi.id)
         return frame[VALUE_COLUMNS]
 
     def benchmark(self, scope: UserScope, kpi_id: str, municipality: int | None = None,
                   start: date | None = None, end: date | None = None) -> pd.DataFrame:
-        """Per month: the municipality, its comparison group and all municipalities in the data, side by side."""
+        """Per month: the municipality, its comparison group, its region and all municipalities, side by side.
+        Each total is Σ numerator / Σ denominator over its members, shown only where it discloses no one."""
         kpi = self.kpi(kpi_id)
         municipality = scope.municipality_code if municipality is None else municipality
         frame = self._unsuppressed(scope, kpi, None, start, end)
         present = frame.groupby("municipality_code")["denominator"].sum()
         present = set(present[present > 0].index)
-        peers = [m for m in self.groups.peers(municipality) if m in present]
-        parts = {
-            "own": frame[frame["municipality_code"] == municipality],
-            "group": frame[frame["municipality_code"].isin(peers)],
-            "country": frame[frame["municipality_code"].isin(present)],
-        }
-        result = pd.DataFrame({"period": sorted(frame["period"].unique())})
-        for name, part in parts.items():
-            sums = part.groupby("period")[["numerator", "denominator"]].sum().reset_index()
-            sums = result[["period"]].merge(sums, on="period", how="left")
-            sums[name + "_value"] = ratio(sums["numerator"], sums["denominator"], kpi.scale)
-            hidden = _too_few(kpi, sums) & (name != "own" or municipality != scope.municipality_code)
-            sums.loc[hidden, ["numerator", "denominator", name + "_value"]] = np.nan
-            result[name + "_numerator"] = sums["numerator"].to_numpy()
-            result[name + "_denominator"] = sums["denominator"].to_numpy()
-            result[name + "_value"] = sums[name + "_value"].to_numpy()
-        result.attrs.update(municipality=municipality, peers=tuple(peers), municipalities_in_data=len(present))
+        members = {"own": [municipality], "group": list(self.groups.peers(municipality)),
+                   "region": list(self.groups.region_members(municipality)), "country": None}
+        codes = frame["municipality_code"]
+        sides = {}
+        for name, included in members.items():
+            inside = np.ones(len(frame), dtype=bool) if included is None else codes.isin(included).to_numpy()
+            for side in ("numerator", "denominator"):
+                sides[f"{name}_{side}"] = np.where(inside, frame[side].to_numpy(dtype=float), 0.0)
+        sums = pd.DataFrame(sides).groupby(frame["period"].to_numpy()).sum()
+        result = pd.DataFrame({"period": list(sums.index)})
+        shown = self._totals_shown(scope, kpi, frame, municipality, result["period"])
+        for name in members:
+            numerator, denominator = sums[f"{name}_numerator"].to_numpy(), sums[f"{name}_denominator"].to_numpy()
+            with np.errstate(divide="ignore", invalid="ignore"):
+                value = np.where(denominator != 0, numerator * kpi.scale / denominator, np.nan)
+            hide = ~shown[name].to_numpy()
+            for column, figures in (("numerator", numerator), ("denominator", denominator), ("value", value)):
+                result[f"{name}_{column}"] = np.where(hide, np.nan, figures)
+        result.attrs.update(
+            municipality=municipality, peers=tuple(m for m in self.groups.peers(municipality) if m in present),
+            municipalities_in_data=len(present), group_kind=self.groups.kind(municipality),
+            region_name=self.groups.region_name(municipality))
         return result
+
+    def ranking(self, scope: UserScope, kpi_id: str, start: date | None = None, end: date | None = None,
+                granularity: str = "month", municipality: int | None = None) -> pd.DataFrame:
+        """Every municipality per period with its value, its rank among the shown values (kpi/ranking.py) and,
+        for ``municipality`` (default: the user's own) and its peers, the rank within that group."""
+        kpi = self.kpi(kpi_id)
+        municipality = scope.municipality_code if municipality is None else municipality
+        group = {municipality, *self.groups.peers(municipality)}
+        frame = ranking.ranks(self.values(scope, kpi_id, None, start, end, granularity), kpi, group)
+        frame.insert(2, "name", [self.groups.name(m) for m in frame["municipality_code"]])
+        frame.attrs.update(municipality=municipality, order=ranking.order_text(kpi), ascending=ranking.ascending(kpi),
+                           group_kind=self.groups.kind(municipality))
+        return frame
+
+    def position(self, scope: UserScope, kpi_id: str, start: date | None = None, end: date | None = None,
+                 granularity: str = "month", municipality: int | None = None) -> pd.DataFrame:
+        """Per period: the municipality's value, rank among all municipalities with a shown value, and its place
+        in its group ("3 af 7")."""
+        frame = self.ranking(scope, kpi_id, start, end, granularity, municipality)
+        municipality = frame.attrs["municipality"]
+        result = ranking.position(frame, municipality, 1 + len(self.groups.peers(municipality)))
+        result.attrs.update(frame.attrs)
+        return result
+
+    def _totals_shown(self, scope: UserScope, kpi: Kpi, frame: pd.DataFrame, municipality: int,
+                      periods: pd.Series) -> dict[str, pd.Series]:
+        """Per period, whether each series of ``benchmark`` may be shown to the user (kpi/disclosure.py)."""
+        own_visible = municipality == scope.municipality_code
+        if not _protected(kpi):
+            return dict.fromkeys(("own", "group", "region", "country"), pd.Series(True, index=periods.index))
+        regions = self._layout.regions
+        counts = disclosure.month_counts(frame, kpi.counted)
+        unknown = self._unknown(scope, kpi, counts)
+        region = self.groups.municipalities[municipality].region_code
+        group = frozenset(self.groups.peers(municipality))
+        rows = {"own": [], "group": [], "region": [], "country": []}
+        for period in periods:
+            seen = disclosure.visible_totals(counts[period], unknown[period], regions, group, own_visible,
+                                             kpi.min_count)
+            rows["own"].append(municipality not in unknown[period])
+            rows["group"].append(seen.group)
+            rows["region"].append(seen.regions[region])
+            rows["country"].append(seen.country)
+        return {name: pd.Series(flags, index=periods.index) for name, flags in rows.items()}
+
+    def _unknown(self, scope: UserScope, kpi: Kpi, counts_by_month: dict) -> dict:
+        """Period → the cells the user does not see (kpi/disclosure.py, rules 1 and 2)."""
+        return disclosure.unknown_by_month(counts_by_month, self._layout, scope.municipality_code, kpi.min_count)
+
+    @cached_property
+    def _layout(self) -> disclosure.Layout:
+        return disclosure.Layout(self.groups.regions(),
+                                 {m: frozenset(self.groups.peers(m)) for m in self.groups.municipalities})
 
     def _unsuppressed(self, scope: UserScope, kpi: Kpi, municipalities: Sequence[int] | None,
                       start: date | None, end: date | None, granularity: str = "month") -> pd.DataFrame:
@@ -106,9 +176,6 @@ def period_label(period: date, granularity: str) -> str:
     return f"{period.year}-{period.month:02d}"
 
 
-def _too_few(kpi: Kpi, frame: pd.DataFrame) -> pd.Series:
-    """Cells counting between 1 and min_count - 1 persons could identify someone."""
-    if kpi.counted is None or kpi.min_count <= 1:
-        return pd.Series(False, index=frame.index)
-    counts = frame[kpi.counted]
-    return (counts > 0) & (counts < kpi.min_count)
+def _protected(kpi: Kpi) -> bool:
+    """Does the KPI count persons that its figures could disclose?"""
+    return kpi.counted is not None and kpi.min_count > 1

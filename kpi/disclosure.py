@@ -1,0 +1,225 @@
+"""Disclosure control for figures that cross municipalities: primary and secondary suppression.
+
+A cell is one municipality's figure for one month; its count is the persons on the KPI's counted
+side. Who might try to work a hidden cell out: any user, combining everything Overblik shows them
+(every municipality's cells, the totals of every region and the country, their own group's
+total, months, quarters and years) with their own municipality's figures, which they always see.
+What they are assumed to know of a hidden cell: that it counts at least one person.
+
+1. Primary: a cell counting 1 to min_count - 1 persons is hidden.
+2. Secondary, cells: while a total alone would let someone narrow a primary cell down to less than
+   1..min_count - 1, the smallest shown cell with persons among its members is hidden too (equal
+   counts: the lower code first). Regions first - their own municipalities' users, who know their
+   own cell, included - then every municipality's group, whose total only its owner sees. These
+   cells are hidden from every user alike, since a cell shown to one user and hidden from another
+   would undo it, with two exceptions for a user's own eyes: their own municipality's cells, and a
+   secondary cell that protects nothing but their own figure and costs them no total.
+3. Secondary, totals: a group, region or country total is shown to a user only when, with all
+   else that user sees, no primary cell of another municipality narrows; so is a total resting on
+   1..min_count - 1 persons. Another municipality's group is shown only when it holds no hidden
+   cell the user does not know, so that asking for many groups tells nothing new. Rule 2 only
+   keeps totals visible; this rule is what makes them safe.
+4. Periods: a municipality's quarter or year is hidden when any of its months is, since the
+   period minus its shown months would give the hidden one.
+
+The check of a set of totals (``exposed``) is exact for the totals Overblik shows: regions split
+the country, so the hidden cells fall into disjoint blocks whose sums are known, and a user's own
+group adds one more known sum across blocks.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import date
+
+import pandas as pd
+
+Counts = Mapping[int, float]  # municipality → persons counted in one period
+NO_LIMIT = math.inf
+
+
+def too_few(count: float, min_count: int) -> bool:
+    return 0 < count < min_count
+
+
+def too_few_mask(counts: pd.Series, min_count: int) -> pd.Series:
+    return (counts > 0) & (counts < min_count)
+
+
+def exposed(blocks: Iterable[frozenset[int]], group: frozenset[int], counts: Counts, primary: frozenset[int],
+            min_count: int) -> frozenset[int]:
+    """The primary cells someone could pin down more closely than 1..min_count - 1, knowing the sum of
+    each block (disjoint sets of hidden cells), the sum of ``group`` (hidden cells, possibly empty) and
+    that every hidden cell counts at least one person. A cell in neither is free."""
+    blocks = [b for b in blocks if b]
+    parts = [(b & group, b - group, sum(counts[m] for m in b)) for b in blocks]
+    loose = group.difference(*blocks)
+    # The group's share of a block: at least one person per group cell, at most what leaves one per other
+    # cell; all of it when the group holds the whole block.
+    pieces = [(len(inside) if outside else total, total - len(outside)) for inside, outside, total in parts if inside]
+    if loose:
+        pieces.append((len(loose), NO_LIMIT))
+    shares = iter(_share_ranges(pieces, sum(counts[m] for m in group)))
+    found: set[int] = set()
+    for inside, outside, total in parts:
+        low, high = next(shares) if inside else (0, 0)
+        found |= _narrowed(inside, low, high, primary, min_count)
+        found |= _narrowed(outside, total - high, total - low, primary, min_count)
+    if loose:
+        found |= _narrowed(loose, *next(shares), primary, min_count)
+    return frozenset(found)
+
+
+def _share_ranges(pieces: list[tuple[float, float]], total: float) -> list[tuple[float, float]]:
+    """For shares s_i within low_i..high_i that add up to ``total``: the range each s_i can take."""
+    lows = sum(low for low, _ in pieces)
+    highs = [high for _, high in pieces]
+    ranges = []
+    for index, (low, high) in enumerate(pieces):
+        others_high = sum(highs[:index] + highs[index + 1:])
+        ranges.append((max(low, total - others_high), min(high, total - (lows - low))))
+    return ranges
+
+
+def _narrowed(cells: frozenset[int], low: float, high: float, primary: frozenset[int], min_count: int) -> set[int]:
+    """Primary cells among ``cells``, whose sum lies in low..high, that cannot take every value 1..min_count - 1."""
+    if not cells:
+        return set()
+    if len(cells) > 1:  # one cell can be as small as 1 while the others take the rest
+        low, high = 1, high - (len(cells) - 1)
+    if low <= 1 and high >= min_count - 1:
+        return set()
+    return set(cells & primary)
+
+
+@dataclass(frozen=True)
+class Layout:
+    """Who is in which total: the regions, which split the country, and each municipality's group."""
+
+    regions: Mapping[int, frozenset[int]]
+    groups: Mapping[int, frozenset[int]]  # owner → its peers
+
+    def region_of(self, code: int) -> frozenset[int]:
+        return next((members for members in self.regions.values() if code in members), frozenset())
+
+
+def hidden_cells(counts: Counts, layout: Layout, min_count: int) -> frozenset[int]:
+    """The cells hidden from every user but their own municipality's, for one month (rules 1 and 2)."""
+    primary = frozenset(m for m, c in counts.items() if too_few(c, min_count))
+    hidden = set(primary)
+    totals = [(members, True) for _, members in sorted(layout.regions.items())]
+    totals += [(members, False) for _, members in sorted(layout.groups.items())]
+    for members, is_region in totals:
+        present = members & counts.keys()
+        while _unsafe(frozenset(hidden & present), is_region, counts, primary, min_count):
+            candidates = sorted((counts[m], m) for m in present - hidden if counts[m] > 0)
+            if not candidates:
+                break  # nothing left to hide: the total is withheld from those who could use it (rule 3)
+            hidden.add(candidates[0][1])
+    return frozenset(hidden)
+
+
+def _unsafe(inside: frozenset[int], is_region: bool, counts: Counts, primary: frozenset[int], min_count: int) -> bool:
+    """Could someone narrow a primary cell from this total alone? A region's total is seen by its own
+    municipalities' users, who know their own cell; a group's only by its owner, who is not in it."""
+    insiders = [None, *sorted(inside)] if is_region else [None]
+    return any(exposed([], inside - {insider}, counts, primary, min_count) for insider in insiders)
+
+
+def _needed_by_others(cell: int, hidden: frozenset[int], viewer: int, counts: Counts, layout: Layout,
+                      min_count: int) -> bool:
+    """Does ``cell`` protect a primary cell other than ``viewer``'s, under rule 2?"""
+    others = frozenset(m for m in hidden if m != viewer and too_few(counts[m], min_count))
+    without = hidden - {cell}
+    region = layout.region_of(cell)
+    if _unsafe(without & region, True, counts, others, min_count):
+        return True
+    return any(_unsafe(without & members, False, counts, others, min_count)
+               for members in layout.groups.values() if cell in members)
+
+
+@dataclass(frozen=True)
+class Visible:
+    regions: dict[int, bool]
+    country: bool
+    group: bool
+
+    def covers(self, other: Visible) -> bool:
+        """Is every total shown in ``other`` shown here too?"""
+        return all(self.regions[r] or not shown for r, shown in other.regions.items()) and \
+            (self.country or not other.country) and (self.group or not other.group)
+
+
+def visible_totals(counts: Counts, unknown: frozenset[int], regions: Mapping[int, frozenset[int]],
+                   group: frozenset[int], own_group: bool, min_count: int) -> Visible:
+    """Which totals of one month a user who does not see the cells ``unknown`` may see (rule 3). ``group`` is
+    the compared municipality's group, ``own_group`` whether that municipality is the user's own."""
+    primary = frozenset(m for m in unknown if too_few(counts.get(m, 0), min_count))
+
+    def block(members: Iterable[int]) -> frozenset[int]:
+        return unknown.intersection(members)
+
+    def small(members: Iterable[int]) -> bool:
+        return too_few(sum(counts.get(m, 0) for m in members), min_count)
+
+    def safe(blocks: list[frozenset[int]], group_block: frozenset[int] = frozenset()) -> bool:
+        return not exposed(blocks, group_block, counts, primary, min_count)
+
+    shown = {r: safe([block(members)]) and not small(members) for r, members in regions.items()}
+    withheld = frozenset().union(*(block(regions[r]) for r, ok in shown.items() if not ok))
+    country = safe([withheld]) and not small(counts)
+    known_sums = [block(regions[r]) for r, ok in shown.items() if ok] + ([withheld] if country else [])
+    group_block = block(group)
+    if own_group:
+        group_shown = safe(known_sums, group_block) and not small(group)
+    else:
+        group_shown = not group_block and not small(group)
+    return Visible(shown, country, group_shown)
+
+
+def unknown_cells(counts: Counts, hidden: frozenset[int], layout: Layout, viewer: int,
+                  min_count: int) -> frozenset[int]:
+    """The hidden cells ``viewer``'s users do not see in one month: not their own, and not a secondary cell
+    that protects nothing but their own figure and whose showing costs them no total (rule 2, last part)."""
+    own_group = layout.groups.get(viewer, frozenset())
+    baseline = visible_totals(counts, hidden - {viewer}, layout.regions, own_group, True, min_count)
+    released: set[int] = set()
+    for _, cell in sorted((counts[m], m) for m in hidden - {viewer} if not too_few(counts[m], min_count)):
+        remaining = hidden - released
+        if _needed_by_others(cell, remaining, viewer, counts, layout, min_count):
+            continue
+        seen = visible_totals(counts, remaining - {viewer, cell}, layout.regions, own_group, True, min_count)
+        if seen.covers(baseline):
+            released.add(cell)
+    return hidden - released - {viewer}
+
+
+def unknown_by_month(counts_by_month: Mapping, layout: Layout, viewer: int, min_count: int) -> dict:
+    """Period → the cells ``viewer``'s users do not see that month (rules 1 and 2)."""
+    return {period: unknown_cells(counts, hidden_cells(counts, layout, min_count), layout, viewer, min_count)
+            for period, counts in counts_by_month.items()}
+
+
+def month_counts(monthly: pd.DataFrame, counted: str) -> dict:
+    """Period → {municipality: persons counted}, from a frame of municipality_code, period and ``counted``."""
+    return {period: dict(zip(month["municipality_code"], month[counted], strict=True))
+            for period, month in monthly.groupby("period", sort=False)}
+
+
+def period_start(month: date, granularity: str) -> date:
+    if granularity == "year":
+        return date(month.year, 1, 1)
+    if granularity == "quarter":
+        return date(month.year, (month.month - 1) // 3 * 3 + 1, 1)
+    return month
+
+
+def hidden_periods(frame: pd.DataFrame, unknown: Mapping, counted: str, granularity: str,
+                   min_count: int) -> pd.Series:
+    """Rules 1 and 4 for a frame of municipality_code and period (months, quarters or years): hidden where the
+    period counts too few persons itself or where any of its months is unknown (``unknown_by_month``)."""
+    covered = {(m, period_start(month, granularity)) for month, cells in unknown.items() for m in cells}
+    keys = zip(frame["municipality_code"], frame["period"], strict=True)
+    return too_few_mask(frame[counted], min_count) | pd.Series([k in covered for k in keys], index=frame.index)
