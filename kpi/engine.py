@@ -59,7 +59,8 @@ class KpiEngine:
         """One row per municipality and period (month, quarter or year, by its first day); figures that could
         disclose persons (kpi/disclosure.py) are suppressed outside the user's municipality."""
         kpi = self.kpi(kpi_id)
-        protected = _protected(kpi)
+        own_only = municipalities is not None and set(municipalities) <= {scope.municipality_code}
+        protected = _protected(kpi) and not own_only  # a user's own figures are never hidden from them
         frame = self._unsuppressed(scope, kpi, None if protected else municipalities, start, end, granularity)
         hidden = pd.Series(False, index=frame.index)
         if protected:
