@@ -2,10 +2,13 @@
 
     python -m bench                     (make bench) the demo, then the national profile
     python -m bench --profile demo      (make bench PROFILE=demo) the demo only, about a minute
+    python -m bench kpis --warehouse W  the KPI queries alone, on the existing warehouse W (a directory
+                                        with current.duckdb, or a .duckdb file; default: the configured one)
 
 Demo: generation, the ETL beside DuckDB alone reading the same files, KPI and caseload queries,
 server start and, in the real browser, each role's time from pressing "Log ind" to its page
-being drawn. National: see bench/national.py (about 15 minutes on two cores).
+being drawn. National: see bench/national.py (about 15 minutes on two cores). KPIs: see bench/kpis.py
+(a few minutes on the national warehouse); written as bench/results/latest-kpis.json.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from pathlib import Path
 from data_access.appstate import DEMO_USERS_FILE, AppState
 from data_access.caseload import my_cases
 from data_access.scope import Role, UserScope
+from data_access.settings import load_settings
 from data_access.warehouse import Warehouse
 from etl.generate.delivery import generate_delivery
 from etl.generate.profiles import DEMO
@@ -30,7 +34,7 @@ from kpi.catalogue import load_catalogue
 from kpi.engine import KpiEngine
 from kpi.groups import load_groups
 
-from . import national
+from . import kpis, national
 from .measure import delivery_size, duckdb_read_seconds, run_measured, summary, timed
 from .server import CHROMIUM, CHROMIUM_ARGS, ROOT, free_port, start_server, wait_until_healthy
 
@@ -104,9 +108,13 @@ def demo(root: Path, env: dict[str, str]) -> dict:
     return results
 
 
+def header(profile: str) -> dict:
+    return {"when": datetime.now(UTC).isoformat(timespec="seconds"), "profile": profile,
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}}
+
+
 def measure(profile: str) -> dict:
-    results = {"when": datetime.now(UTC).isoformat(timespec="seconds"), "profile": profile,
-               "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "system": platform.platform()}}
+    results = header(profile)
     with tempfile.TemporaryDirectory(prefix=f"overblik-bench-{profile}-") as folder:
         root = Path(folder)
         env = {**os.environ, "OVERBLIK_DATA_DIR": str(root), "OVERBLIK_WAREHOUSE_DIR": str(root / "warehouse"),
@@ -126,19 +134,38 @@ def write(results: dict) -> Path:
     return latest
 
 
+def measure_kpis(warehouse: Path | None, runs: int) -> dict:
+    """The KPI queries alone, on an existing warehouse: nothing is generated or loaded."""
+    results = header("kpis")
+    results["kpis"] = kpis.measure(warehouse or load_settings().warehouse_dir, runs)
+    results["targets"] = national.verdicts(results, kpis.TARGETS)
+    return results
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__.strip().splitlines()[0])
+    parser.add_argument("part", nargs="?", choices=("kpis",),
+                        help="kpis: only the KPI queries, on an existing warehouse")
     parser.add_argument("--profile", choices=("demo", "national", "all"), default="all")
+    parser.add_argument("--warehouse", type=Path, help="with kpis: the warehouse directory or .duckdb file")
+    parser.add_argument("--runs", type=int, default=kpis.RUNS, help="with kpis: timed runs per query")
     args = parser.parse_args(argv)
-    profiles = ("demo", "national") if args.profile == "all" else (args.profile,)
+    if args.part is None and args.warehouse is not None:
+        parser.error("--warehouse hører til kpis (python -m bench kpis --warehouse …)")
+    profiles = ("kpis",) if args.part == "kpis" else ("demo", "national") if args.profile == "all" else (
+        args.profile,)
     missed = 0
     for profile in profiles:
-        results = measure(profile)
+        results = measure_kpis(args.warehouse, args.runs) if profile == "kpis" else measure(profile)
         path = write(results)
         print(json.dumps(results, indent=2, ensure_ascii=False))
+        if "kpis" in results:
+            print()
+            for line in kpis.report_lines(results["kpis"]):
+                print(line)
         for line in national.verdict_lines(results.get("targets", [])):
             print(line)
-        missed += sum(not t["met"] for t in results.get("targets", []))
+        missed += sum(t["met"] is False for t in results.get("targets", []))
         print(f"\nResultater skrevet til {path}")
     if missed:
         print(f"{missed} mål er ikke nået (se ovenfor)")
