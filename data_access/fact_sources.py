@@ -12,6 +12,23 @@ month's cell of the aggregate, one row per fact row and month, with
 - ``responsible_caseworker``: the caseworker whose case the row belongs to (NULL for population and
   budget lines, which describe no person), for a caseworker's own-case view.
 
+Every fact row that decides whether or how much a case counts is there, some with amount 0; where
+a case is built from rows of several kinds, ``fact_row`` names the kind:
+
+- agg_grants_month: the grant in each month it was active (started, ended in the month).
+- agg_dq_month: each finding on a grant (fact_grant_flag has no lineage: its grant's), in each month
+  the grant was active (a late registration only in the month it started); ``flag_code`` is the
+  cell's code (ANY_MISSING_FIELD for any of the missing-field findings), ``finding`` the finding's
+  own. A grant counts once per cell: 1 on its first finding, 0 on the others.
+- agg_effect_month: per grant, instrument and horizon, the grant (``fact_row`` grant: 1 citizen),
+  the baseline assessment (``baseline``: minus its score in the change, its score in the baseline
+  sum) and the follow-up assessment (``follow_up``: its score in the change).
+- agg_staircase_month: the grants started 12 months before (``started``: 1 per citizen and cell, 0
+  on a second grant of the same citizen in the cell) and, for those stepped down, the citizen's
+  person-months on the staircase in the month they are counted (``now``, 0: the lower step).
+- agg_placement_followup_month: the placed person-month a year before, with whether the citizen is
+  placed now (``placed_now``) and with which grant; the not placed are the rows without.
+
 Any change to how etl/derive.py builds an aggregate must be mirrored here; the tests re-aggregate
 these rows and compare them with the aggregates.
 """
@@ -21,15 +38,47 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Select, and_, extract, func, literal, select
+from sqlalchemy import (
+    Date,
+    Double,
+    Integer,
+    Interval,
+    Select,
+    String,
+    and_,
+    case,
+    cast,
+    extract,
+    func,
+    literal,
+    literal_column,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
+
+from etl.derive import (
+    BASELINE_DAYS_AFTER,
+    BASELINE_DAYS_BEFORE,
+    FOLLOW_UP_HORIZONS,
+    FOLLOW_UP_TOLERANCE_DAYS,
+    MISSING_FIELD_FLAGS,
+    STAIRCASE_MONTHS,
+)
 
 from .warehouse_schema import (
     dim_account_function,
     dim_caseworker,
+    dim_measure_group,
     dim_month,
+    dim_placement_type,
     dim_provider,
+    fact_assessment,
     fact_budget,
     fact_grant,
+    fact_grant_flag,
     fact_payment,
     fact_person_month,
     fact_population,
@@ -141,9 +190,233 @@ def _budget(measure: str, municipality_column: str, municipality: int, months: l
     )
 
 
+def _last_day(month=dim_month):
+    return month.c.month + (month.c.days_in_month - 1)
+
+
+def _active(grant, month=dim_month):
+    """etl/derive.grant_months' ``days_active > 0`` for a month of dim_month, which ends before the extraction:
+    an open grant runs on past it."""
+    return and_(grant.c.start_date <= _last_day(month),
+                or_(grant.c.end_date.is_(None),
+                    and_(grant.c.end_date >= month.c.month, grant.c.end_date >= grant.c.start_date)))
+
+
+def _months_later(month, day, months: int):
+    """``month`` (of dim_month) is the month ``months`` after the month of ``day``."""
+    return (month.c.year * 12 + month.c.month_of_year
+            == extract("year", day) * 12 + extract("month", day) + months)
+
+
+def _first_in(partition: list, order_by: list):
+    """1 on the first row of each ``partition``, 0 on the others: what count(DISTINCT ...) counts it as."""
+    return case((func.row_number().over(partition_by=partition, order_by=order_by) == 1, 1), else_=0)
+
+
+def _grants(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """A grant counts in every month it was active; started or ended, in the month of its start or end date."""
+    grant, month = fact_grant, dim_month
+    counted = {"grants_active": true(), "grants_started": grant.c.start_date >= month.c.month,
+               "grants_ended": grant.c.end_date <= _last_day()}[measure]
+    return (
+        select(month.c.month, literal_column("1", Integer).label("amount"), *grant.c,
+               grant.c.caseworker_key.label("responsible_caseworker"))
+        .select_from(grant.join(month, _active(grant)))
+        .where(grant.c[municipality_column] == municipality, month.c.month.in_(months), counted)
+    )
+
+
+def _findings(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """Each finding on a grant, in every month the grant was active (a late registration in its start month);
+    ANY_MISSING_FIELD takes each of the missing-field findings. A grant counts once per cell."""
+    flag, grant, month = fact_grant_flag, fact_grant, dim_month
+    own = select(flag.c.grant_key, flag.c.flag_code, flag.c.flag_code.label("finding"), flag.c.detail,
+                 flag.c.amount)
+    missing = (select(flag.c.grant_key, literal_column("'ANY_MISSING_FIELD'", String), flag.c.flag_code,
+                      flag.c.detail, flag.c.amount)
+               .where(flag.c.flag_code.in_(MISSING_FIELD_FLAGS)))
+    findings = union_all(own, missing).subquery("findings")
+    counted = or_(findings.c.flag_code != "LATE_REGISTRATION", grant.c.start_date >= month.c.month)
+    return (
+        select(month.c.month, _first_in([findings.c.grant_key, month.c.month, findings.c.flag_code],
+                                           [findings.c.finding, findings.c.detail]).label("amount"),
+               findings.c.flag_code, findings.c.finding, findings.c.detail,
+               findings.c.amount.label("amount_at_stake"), *grant.c,
+               grant.c.caseworker_key.label("responsible_caseworker"))
+        .select_from(findings.join(grant, grant.c.grant_key == findings.c.grant_key).join(month, _active(grant)))
+        .where(grant.c[municipality_column] == municipality, month.c.month.in_(months), counted)
+    )
+
+
+def _effect(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """Per grant and instrument, the first score from 30 days before to 45 after the start (baseline), and per
+    horizon the score nearest to the point 6 or 12 months after the start, at most 90 days off (follow-up),
+    counted in the month of that point. Of two scores the same day the first source line is taken; etl/derive.py's
+    arg_min takes either, so a cell with such a tie may not re-aggregate exactly."""
+    grant, assessment = fact_grant, fact_assessment
+    scored = (select(grant.c.start_date, assessment)
+              .select_from(grant.join(assessment, assessment.c.grant_key == grant.c.grant_key))
+              .where(grant.c[municipality_column] == municipality)
+              .subquery("scored"))
+    in_window = scored.c.assessment_date.between(scored.c.start_date - BASELINE_DAYS_BEFORE,
+                                                 scored.c.start_date + BASELINE_DAYS_AFTER)
+    baseline = (select(scored, func.row_number().over(
+                    partition_by=[scored.c.grant_key, scored.c.instrument],
+                    order_by=[scored.c.assessment_date, scored.c.source_file, scored.c.source_line]).label("rank"))
+                .where(in_window).subquery("baseline"))
+    per_horizon = []
+    for horizon in FOLLOW_UP_HORIZONS:
+        due = cast(scored.c.start_date + literal_column(f"INTERVAL '{horizon} months'", Interval), Date)
+        per_horizon.append(select(scored, literal_column(str(horizon), Integer).label("horizon_months"),
+                                  due.label("due"), func.abs(scored.c.assessment_date - due).label("days_off")))
+    candidates = union_all(*per_horizon).subquery("candidates")
+    follow_up = (select(candidates, func.row_number().over(
+                     partition_by=[candidates.c.grant_key, candidates.c.instrument, candidates.c.horizon_months],
+                     order_by=[candidates.c.days_off, candidates.c.assessment_date, candidates.c.source_file,
+                               candidates.c.source_line]).label("rank"))
+                 .where(candidates.c.days_off <= FOLLOW_UP_TOLERANCE_DAYS).subquery("follow_up"))
+    month = dim_month
+    pairs = (
+        select(month.c.month, follow_up.c.horizon_months, follow_up.c.due, follow_up.c.instrument,
+               baseline.c.assessment_date.label("baseline_date"), baseline.c.score.label("baseline_score"),
+               baseline.c.source_file.label("baseline_file"), baseline.c.source_line.label("baseline_line"),
+               baseline.c.etl_run_id.label("baseline_run"),
+               follow_up.c.assessment_date.label("follow_up_date"), follow_up.c.score.label("follow_up_score"),
+               follow_up.c.source_file.label("follow_up_file"), follow_up.c.source_line.label("follow_up_line"),
+               follow_up.c.etl_run_id.label("follow_up_run"), grant)
+        .select_from(
+            follow_up.join(baseline, and_(baseline.c.grant_key == follow_up.c.grant_key,
+                                          baseline.c.instrument == follow_up.c.instrument, baseline.c.rank == 1))
+            .join(grant, grant.c.grant_key == follow_up.c.grant_key)
+            .join(month, and_(month.c.year == extract("year", follow_up.c.due),
+                              month.c.month_of_year == extract("month", follow_up.c.due)))
+        )
+        .where(follow_up.c.rank == 1, month.c.month.in_(months))
+        .cte("pairs")
+    )
+    zero = cast(literal_column("0"), Double)
+    amounts = {  # grant, baseline, follow-up
+        "citizens": (cast(literal_column("1"), Double), zero, zero),
+        "baseline_score": (zero, pairs.c.baseline_score, zero),
+        "score_change": (zero, -pairs.c.baseline_score, pairs.c.follow_up_score),
+    }[measure]
+    rows = [("grant", null(), null(), pairs.c.source_file, pairs.c.source_line, pairs.c.etl_run_id),
+            ("baseline", pairs.c.baseline_date, pairs.c.baseline_score, pairs.c.baseline_file, pairs.c.baseline_line,
+             pairs.c.baseline_run),
+            ("follow_up", pairs.c.follow_up_date, pairs.c.follow_up_score, pairs.c.follow_up_file,
+             pairs.c.follow_up_line, pairs.c.follow_up_run)]
+    parts = [
+        select(pairs.c.month, amount.label("amount"), literal_column(f"'{kind}'", String).label("fact_row"),
+               pairs.c.paying_municipality_code, pairs.c.acting_municipality_code, pairs.c.area,
+               pairs.c.measure_group, pairs.c.placement_type_code, pairs.c.provider_key, pairs.c.target_group,
+               pairs.c.instrument, pairs.c.horizon_months, pairs.c.grant_key, pairs.c.citizen_key,
+               pairs.c.start_date, pairs.c.due, cast(day, Date).label("assessment_date"),
+               cast(score, Double).label("score"), file.label("source_file"), line.label("source_line"),
+               run.label("etl_run_id"), pairs.c.caseworker_key.label("responsible_caseworker"))
+        for amount, (kind, day, score, file, line, run) in zip(amounts, rows, strict=True)
+    ]
+    return select(union_all(*parts).subquery("effect"))
+
+
+def _step(measure_group=dim_measure_group, placement_type=dim_placement_type):
+    return func.coalesce(placement_type.c.staircase_step, measure_group.c.staircase_step)
+
+
+def _staircase(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """A grant on the staircase counts 12 months after the month it started, once per citizen and cell; stepped
+    down if the highest step among the citizen's person-months then is lower than the grant's."""
+    grant, month, person = fact_grant, dim_month, fact_person_month
+    now_group, now_type = dim_measure_group.alias("now_group"), dim_placement_type.alias("now_type")
+    steps_now = (
+        select(person.c.citizen_key, person.c.month, person.c.grant_key, person.c.measure_group,
+               person.c.placement_type_code, person.c.caseworker_key, _step(now_group, now_type).label("step"))
+        .select_from(person.join(now_group, now_group.c.measure_group == person.c.measure_group)
+                     .outerjoin(now_type, now_type.c.placement_type_code == person.c.placement_type_code))
+        .where(_step(now_group, now_type).is_not(None), person.c.month.in_(months))
+        .subquery("steps_now")
+    )
+    step_now = (select(steps_now.c.citizen_key, steps_now.c.month, func.max(steps_now.c.step).label("step"))
+                .group_by(steps_now.c.citizen_key, steps_now.c.month).subquery("step_now"))
+    cell = [grant.c.paying_municipality_code, grant.c.acting_municipality_code, grant.c.area, grant.c.measure_group,
+            grant.c.placement_type_code, grant.c.target_group]
+    stepped_down = step_now.c.step < _step()
+    first_month = select(func.min(month.c.month)).scalar_subquery()
+    started = (
+        select(month.c.month, _first_in([month.c.month, *cell, grant.c.citizen_key],
+                                           [grant.c.source_file, grant.c.source_line]).label("amount"),
+               *cell, grant.c.citizen_key, grant.c.grant_key, grant.c.start_date, _step().label("step_started"),
+               step_now.c.step.label("step_now"), grant.c.source_file, grant.c.source_line, grant.c.etl_run_id,
+               grant.c.caseworker_key.label("responsible_caseworker"))
+        .select_from(
+            grant.join(dim_measure_group, dim_measure_group.c.measure_group == grant.c.measure_group)
+            .outerjoin(dim_placement_type, dim_placement_type.c.placement_type_code == grant.c.placement_type_code)
+            .join(month, _months_later(month, grant.c.start_date, STAIRCASE_MONTHS))
+            .outerjoin(step_now, and_(step_now.c.citizen_key == grant.c.citizen_key,
+                                      step_now.c.month == month.c.month))
+        )
+        .where(grant.c[municipality_column] == municipality, month.c.month.in_(months), _step().is_not(None),
+               grant.c.start_date >= first_month, stepped_down if measure == "citizens_stepped_down" else true())
+        .subquery("started")
+    )
+    kind = literal_column("'started'", String).label("fact_row")
+    started_rows = select(started.c.month, started.c.amount, kind, *[started.c[c.name] for c in cell],
+                          started.c.citizen_key, started.c.grant_key, started.c.start_date, started.c.step_started,
+                          started.c.step_now, cast(null(), String).label("now_measure_group"),
+                          cast(null(), String).label("now_placement_type_code"),
+                          cast(null(), Integer).label("now_step"), started.c.source_file, started.c.source_line,
+                          started.c.etl_run_id, started.c.responsible_caseworker)
+    if measure == "citizens_started":
+        return select(started_rows.subquery("staircase"))
+    # The person-months that put the stepped-down citizens on a lower step: amount 0, one per counted citizen.
+    counted = select(started).where(started.c.amount == 1).subquery("counted")
+    now_rows = (
+        select(counted.c.month, literal_column("0", Integer), literal_column("'now'", String),
+               *[counted.c[c.name] for c in cell], counted.c.citizen_key, steps_now.c.grant_key, counted.c.start_date,
+               counted.c.step_started, counted.c.step_now, steps_now.c.measure_group,
+               steps_now.c.placement_type_code, steps_now.c.step, grant.c.source_file, grant.c.source_line,
+               grant.c.etl_run_id, steps_now.c.caseworker_key)
+        .select_from(
+            counted.join(steps_now, and_(steps_now.c.citizen_key == counted.c.citizen_key,
+                                         steps_now.c.month == counted.c.month))
+            .join(grant, grant.c.grant_key == steps_now.c.grant_key)
+        )
+    )
+    return select(union_all(started_rows, now_rows).subquery("staircase"))
+
+
+def _placement_followup(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """A placed person-month counts 12 months later with its own municipalities, placement type and age; not
+    placed, if the citizen has no placement person-month then."""
+    before, now, month = fact_person_month.alias("before"), fact_person_month.alias("now"), dim_month
+    placed_now = now.c.citizen_key.is_not(None)
+    counted = {"placed_year_before": true(), "not_placed_now": ~placed_now}[measure]
+    return (
+        select(month.c.month, literal_column("1", Integer).label("amount"),
+               before.c.paying_municipality_code, before.c.acting_municipality_code, before.c.placement_type_code,
+               before.c.age, before.c.sex, before.c.citizen_key, before.c.month.label("placed_month"),
+               before.c.grant_key, before.c.legal_basis_code, placed_now.label("placed_now"),
+               now.c.grant_key.label("grant_key_now"), now.c.placement_type_code.label("placement_type_code_now"),
+               fact_grant.c.source_file, fact_grant.c.source_line, fact_grant.c.etl_run_id,
+               before.c.caseworker_key.label("responsible_caseworker"))
+        .select_from(
+            before.join(month, _months_later(month, before.c.month, STAIRCASE_MONTHS))
+            .outerjoin(now, and_(now.c.citizen_key == before.c.citizen_key, now.c.month == month.c.month,
+                                 now.c.measure_group == "placement"))
+            .outerjoin(fact_grant, fact_grant.c.grant_key == before.c.grant_key)
+        )
+        .where(before.c.measure_group == "placement", before.c[municipality_column] == municipality,
+               month.c.month.in_(months), counted)
+    )
+
+
 _SOURCES = {
     "agg_persons_month": _persons,
     "agg_population_month": _population,
     "agg_spend_month": _spend,
     "agg_budget_month": _budget,
+    "agg_grants_month": _grants,
+    "agg_dq_month": _findings,
+    "agg_effect_month": _effect,
+    "agg_staircase_month": _staircase,
+    "agg_placement_followup_month": _placement_followup,
 }

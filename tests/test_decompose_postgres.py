@@ -70,3 +70,39 @@ def test_a_trace_is_the_same_on_both_engines(engines, small, kpi_id):
         assert other.matches and side.matches
         assert other.traced == pytest.approx(side.traced, rel=TOLERANCE)
         assert len(other.rows) == len(side.rows)
+
+
+# Kerteminde (440) and Nyborg (450): one trace through each aggregate that tests/scenario.py leaves empty.
+KERTEMINDE_TRACES = [
+    ("K-UBU-STARTS", 450, date(2025, 2, 1)), ("K-VH-110-DAYS", 440, Q1), ("K-DQ-MISSING", 440, Q1),
+    ("K-DQ-LATE", 440, Q1), ("K-ECO-REIMB-GAP", 440, Q1), ("K-EFF-VUM-6", 450, Q1),
+    ("K-EFF-WELL-12", 450, Q1), ("K-EFF-STEPDOWN", 450, Q1), ("K-UBU-NOTPLAC-1Y", 450, Q1),
+]
+
+
+@pytest.fixture(scope="module")
+def kerteminde_engines(postgres, kerteminde):
+    url = postgres.create_database("decompose_kerteminde")
+    with redirect_stdout(io.StringIO()):
+        assert to_server.main(["--url", url, "--warehouse", str(kerteminde.warehouse_dir)]) == 0
+    duck = pinned_engine(kerteminde)
+    server = replace(duck, warehouse=ServerWarehouse(url))
+    yield duck, server
+    server.warehouse.close()
+
+
+@pytest.mark.parametrize(("kpi_id", "municipality", "period"), KERTEMINDE_TRACES, ids=[t[0] for t in KERTEMINDE_TRACES])
+def test_a_trace_through_grants_findings_outcomes_and_follow_ups_is_the_same_on_both_engines(
+        kerteminde_engines, kerteminde, kpi_id, municipality, period):
+    leader = scope(Role.LEADER, municipality)
+    duck, server = (trace(engine, leader, kpi_id, municipality, period, "quarter", appstate=kerteminde.appstate)
+                    for engine in kerteminde_engines)
+    assert duck.numerator.traced != 0
+    for role, side in duck.sides.items():
+        other = server.sides[role]
+        assert other.matches and side.matches
+        assert other.traced == pytest.approx(side.traced, rel=TOLERANCE)
+        columns = ["month", "amount", "source_file", "source_line"]
+        ordered = [frame[columns].astype({"amount": float}).sort_values(columns).reset_index(drop=True)
+                   for frame in (side.rows, other.rows)]
+        pd.testing.assert_frame_equal(*ordered, check_exact=False, rtol=TOLERANCE, atol=TOLERANCE)

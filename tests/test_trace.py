@@ -10,6 +10,9 @@ from datetime import date
 import pytest
 
 from data_access.scope import AccessDenied, Role
+from kpi.catalogue import load_catalogue
+from kpi.engine import KpiEngine
+from kpi.groups import load_groups
 from kpi.trace import trace
 
 from .decomposition import FULL_YEAR_COUNT, pinned_engine
@@ -113,3 +116,54 @@ def test_a_caseworker_traces_own_cases_only(traced):
 def test_politicians_administrators_and_other_municipalities_are_refused(traced, who, municipality, message):
     with pytest.raises(AccessDenied, match=message):
         traced("K-UBU-PLAC-1000", JAN, "quarter", who=who, municipality=municipality)
+
+
+CATALOGUE = load_catalogue()
+# Numerators the Kerteminde scenario leaves at 0 in every month for both municipalities; traced where the
+# small scenario has them. No scenario has a VUM score 12 months after a start (its rows are K-EFF-WELL-12's
+# with another instrument).
+ZERO_IN_KERTEMINDE = {"K-UBU-PLAC-NET": 420, "K-UBU-NOCONSENT": 479, "K-UBU-EXP-OPH-REC": 479,
+                      "K-UBU-EXP-PREV-SHARE": 479, "K-EFF-VUM-12": None}
+
+
+@pytest.fixture(scope="module")
+def catalogue_engines(small, kerteminde):
+    return {name: KpiEngine(CATALOGUE, load_groups(), installation.warehouse)
+            for name, installation in (("small", small), ("kerteminde", kerteminde))}
+
+
+def _traces_to_its_values(engine, appstate, kpi_id, municipality, need_numerator):
+    """Trace a month with a non-zero numerator (else a non-zero denominator) for the municipality's leader, and
+    check that the traced rows re-aggregate to the numerator and denominator the engine gives for that month."""
+    leader = scope(Role.LEADER, municipality, username=f"leder-{municipality}")
+    values = engine.values(leader, kpi_id, [municipality])
+    assert not values["suppressed"].any()
+    numerator, denominator = values["numerator"].fillna(0), values["denominator"].fillna(0)
+    candidates = values[numerator != 0] if (numerator != 0).any() or need_numerator else values[denominator != 0]
+    if need_numerator:
+        assert not candidates.empty, f"{kpi_id} has no month with a numerator in {municipality}"
+    row = (candidates if not candidates.empty else values).iloc[-1]
+    result = trace(engine, leader, kpi_id, municipality, row["period"], "month", appstate=appstate)
+    assert result.numerator.matches and result.numerator.complete
+    assert result.numerator.traced == pytest.approx(row["numerator"], rel=1e-9, abs=1e-9)
+    assert (result.numerator.traced != 0) == (row["numerator"] != 0)
+    if result.denominator is not None:
+        assert result.denominator.matches and result.denominator.complete
+        assert result.denominator.traced == pytest.approx(row["denominator"], rel=1e-9, abs=1e-9)
+    return result.numerator.traced
+
+
+@pytest.mark.parametrize("kpi_id", sorted(CATALOGUE.kpis))
+def test_every_kpi_traces_to_its_numerator_and_denominator_in_kerteminde_and_nyborg(
+        catalogue_engines, kerteminde, kpi_id):
+    """tests/scenario_kerteminde.py: Kerteminde (440) and Nyborg (450), each read by its own leader."""
+    numerators = [_traces_to_its_values(catalogue_engines["kerteminde"], kerteminde.appstate, kpi_id, municipality,
+                                        need_numerator=False)
+                  for municipality in (440, 450)]
+    assert any(numerators) != (kpi_id in ZERO_IN_KERTEMINDE)
+
+
+@pytest.mark.parametrize("kpi_id", sorted(k for k, m in ZERO_IN_KERTEMINDE.items() if m))
+def test_kpis_kerteminde_leaves_at_zero_trace_on_the_small_scenario(catalogue_engines, small, kpi_id):
+    _traces_to_its_values(catalogue_engines["small"], small.appstate, kpi_id, ZERO_IN_KERTEMINDE[kpi_id],
+                          need_numerator=True)
