@@ -62,7 +62,9 @@ def figures(rows: pd.DataFrame, months: pd.DataFrame, how_of_part: dict[str, str
     weighted = rows.assign(how=rows["part"].map(how_of_part)).merge(pd.concat(table), on=["how", "month"])
     if bucket_of is not None:
         weighted["key"] = weighted["bucket"]
-    weighted["key"] = weighted["key"].fillna(NO_KEY)
+    # Not fillna: on a column that is NULL throughout (object dtype), pandas fills "\x00" as "".
+    weighted["key"] = pd.Series([NO_KEY if pd.isna(k) else k for k in weighted["key"]], index=weighted.index,
+                                dtype=object)
     weighted["figure"] = weighted["total"] * weighted["own_weight"]
     weighted["contribution"] = weighted["total"] * weighted["node_weight"]
     return weighted.groupby(["part", "who", "key"], as_index=False, sort=False)[["figure", "contribution"]].sum()
