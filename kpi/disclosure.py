@@ -197,8 +197,12 @@ def unknown_cells(counts: Counts, hidden: frozenset[int], layout: Layout, viewer
 
 
 def unknown_by_month(counts_by_month: Mapping, layout: Layout, viewer: int, min_count: int) -> dict:
-    """Period → the cells ``viewer``'s users do not see that month (rules 1 and 2)."""
+    """Period → the cells ``viewer``'s users do not see that month (rules 1 and 2).
+
+    A month without a small cell hides nothing (no primary cell, so no complementary one): it is skipped,
+    which is most months for most KPIs nationally."""
     return {period: unknown_cells(counts, hidden_cells(counts, layout, min_count), layout, viewer, min_count)
+            if any(too_few(c, min_count) for c in counts.values()) else frozenset()
             for period, counts in counts_by_month.items()}
 
 
