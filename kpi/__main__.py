@@ -7,7 +7,9 @@
 `export` writes kpi_id, municipality_code, period, numerator, denominator, value to standard
 output, one row per municipality and period with a figure (YYYY-MM, YYYY-Qn or YYYY; the KPI's own
 granularity unless --granularity says otherwise). It crosses municipalities, so every value resting on fewer
-persons than the KPI's disclosure threshold is left empty. --from and --to widen to whole periods.
+persons than the KPI's disclosure threshold is left empty, and so is every value that together with the
+totals shown could narrow one of those down (secondary suppression, docs/comparison-groups.md). --from and
+--to widen to whole periods.
 Exit codes: 0 done, 1 no warehouse, 2 wrong usage.
 """
 
