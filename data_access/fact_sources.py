@@ -28,6 +28,9 @@ a case is built from rows of several kinds, ``fact_row`` names the kind:
   person-months on the staircase in the month they are counted (``now``, 0: the lower step).
 - agg_placement_followup_month: the placed person-month a year before, with whether the citizen is
   placed now (``placed_now``) and with which grant; the not placed are the rows without.
+- agg_forecast_month: the grants active at the month's end (``commitment``: their disposition to
+  31 December), and for the forecast the year's postings so far (``posting``) and, against the
+  budget, the corrected budget line (``budget``, with a minus).
 
 Any change to how etl/derive.py builds an aggregate must be mirrored here; the tests re-aggregate
 these rows and compare them with the aggregates.
@@ -59,6 +62,7 @@ from sqlalchemy import (
     union_all,
 )
 
+from etl.build import DAYS_PER_MONTH
 from etl.derive import (
     BASELINE_DAYS_AFTER,
     BASELINE_DAYS_BEFORE,
@@ -409,6 +413,50 @@ def _placement_followup(measure: str, municipality_column: str, municipality: in
     )
 
 
+def _forecast(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """Commitments of grants active at the month's end; the forecast adds postings so far, less the budget."""
+    grant, month, payment, budget = fact_grant, dim_month, fact_payment, fact_budget
+    year_end = func.make_date(month.c.year, 12, 31)
+    days_left = func.least(func.coalesce(grant.c.end_date, year_end), year_end) - _last_day()  # date - date: days
+    cell = [month.c.month, grant.c.paying_municipality_code.label("municipality_code"), grant.c.function_code]
+
+    def kind(name: str):
+        return literal_column(f"'{name}'", String).label("fact_row")
+
+    def lineage(table, caseworker):
+        return [table.c.source_file, table.c.source_line, table.c.etl_run_id,
+                caseworker.label("responsible_caseworker")]
+
+    parts = [
+        select(*cell, dim_account_function.c.area,
+               func.round(grant.c.monthly_cost * days_left / DAYS_PER_MONTH, 2).label("amount"), kind("commitment"),
+               grant.c.grant_key, *lineage(grant, grant.c.caseworker_key))
+        .select_from(grant.join(month, and_(grant.c.start_date <= _last_day(),
+                                            func.coalesce(grant.c.end_date, date(9999, 12, 31)) > _last_day()))
+                     .join(dim_account_function, dim_account_function.c.function_code == grant.c.function_code))
+        .where(grant.c.paying_municipality_code == municipality, month.c.month.in_(months))
+    ]
+    if measure in ("forecast_year", "forecast_over_budget"):
+        parts.append(
+            select(month.c.month, payment.c.municipality_code, payment.c.function_code, dim_account_function.c.area,
+                   payment.c.amount.label("amount"), kind("posting"), payment.c.grant_key,
+                   *lineage(payment, fact_grant.c.caseworker_key))
+            .select_from(payment.join(month, and_(extract("year", payment.c.period_month) == month.c.year,
+                                                  payment.c.period_month <= month.c.month))
+                         .join(dim_account_function, dim_account_function.c.function_code == payment.c.function_code)
+                         .outerjoin(fact_grant, fact_grant.c.grant_key == payment.c.grant_key))
+            .where(payment.c.municipality_code == municipality, month.c.month.in_(months)))
+    if measure == "forecast_over_budget":
+        parts.append(
+            select(month.c.month, budget.c.municipality_code, budget.c.function_code, dim_account_function.c.area,
+                   (-budget.c.corrected_budget).label("amount"), kind("budget"), null().label("grant_key"),
+                   *lineage(budget, null()))
+            .select_from(budget.join(month, month.c.year == budget.c.year)
+                         .join(dim_account_function, dim_account_function.c.function_code == budget.c.function_code))
+            .where(budget.c.municipality_code == municipality, month.c.month.in_(months)))
+    return union_all(*parts) if len(parts) > 1 else parts[0]
+
+
 _SOURCES = {
     "agg_persons_month": _persons,
     "agg_population_month": _population,
@@ -419,4 +467,5 @@ _SOURCES = {
     "agg_effect_month": _effect,
     "agg_staircase_month": _staircase,
     "agg_placement_followup_month": _placement_followup,
+    "agg_forecast_month": _forecast,
 }

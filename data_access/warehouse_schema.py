@@ -433,6 +433,21 @@ agg_placement_followup_month = Table(
     Column("not_placed_now", Integer, nullable=False),
 )
 
+# The fact-based budget (F-KOM-FACTBUDGET) per municipality, function and month: what the active grants
+# still commit to 31 December at the month's end (their registration as it stands now), the year's
+# spend so far plus that commitment, and how far that forecast lies above the corrected budget.
+agg_forecast_month = Table(
+    "agg_forecast_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("municipality_code", SmallInteger, nullable=False),  # the paying municipality
+    Column("function_code", String, nullable=False),
+    Column("area", String, nullable=False),
+    Column("committed_rest_of_year", Money, nullable=False),
+    Column("forecast_year", Money, nullable=False),
+    Column("forecast_over_budget", Money, nullable=False),
+)
+
 # --- Load metadata ----------------------------------------------------------------------------
 
 # One row per ETL run that built on this warehouse; the newest describes the published data.
@@ -518,6 +533,7 @@ _AGGREGATE = {
     dim_municipality, dim_month, dim_measure_group, dim_legal_basis, dim_placement_type,
     dim_account_function, agg_persons_month, agg_population_month, agg_spend_month, agg_budget_month,
     agg_grants_month, agg_dq_month, agg_effect_month, agg_staircase_month, agg_placement_followup_month,
+    agg_forecast_month,
 }
 _ADMIN = {meta_load, meta_load_file, meta_schema, quarantine}
 

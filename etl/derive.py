@@ -12,6 +12,8 @@ from datetime import date
 
 import duckdb
 
+from .build import DAYS_PER_MONTH
+
 MISSING_PAYMENTS_MONTHS = 3  # an open grant with no payments for this long probably ended unregistered
 LATE_DAYS = 30  # K-DQ-LATE: registered more than 30 days after the start
 # K-DQ-MISSING: a required field left empty (an unregistered end date shows as payments that stopped).
@@ -211,7 +213,7 @@ _PERSON_GROUP = ("month", "paying_municipality_code", "acting_municipality_code"
 def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     """The person aggregate follows its facts' changes; the rest are small beside the facts and rebuilt whole."""
     for table in ("agg_population_month", "agg_spend_month", "agg_budget_month", "agg_grants_month", "agg_dq_month",
-                  "agg_effect_month", "agg_staircase_month", "agg_placement_followup_month"):
+                  "agg_effect_month", "agg_staircase_month", "agg_placement_followup_month", "agg_forecast_month"):
         con.execute(f"DELETE FROM wh.{table}")
     _person_aggregate(con, full)
     _effects(con)
@@ -273,6 +275,7 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
           ON f.grant_key = gm.grant_key AND f.flag_code IN ({", ".join(f"'{c}'" for c in MISSING_FIELD_FLAGS)})
         GROUP BY ALL""")
     con.execute("DROP TABLE grant_months")
+    _forecast(con)  # from the spend and budget aggregates above
 
 
 def _effects(con: duckdb.DuckDBPyConnection) -> None:
@@ -335,6 +338,33 @@ def _placement_followup(con: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN placed now ON now.citizen_key = before.citizen_key
                             AND now.month = CAST(before.month + to_months({STAIRCASE_MONTHS}) AS DATE)
         GROUP BY ALL""")
+
+
+def _forecast(con: duckdb.DuckDBPyConnection) -> None:
+    """Spend so far plus what active grants commit for the rest of the year, against the budget (K-ECO-*)."""
+    con.execute(f"""INSERT INTO wh.agg_forecast_month
+        WITH committed AS (
+            -- The caseworker's disposition (data_access/caseload.py): the monthly cost for each day from the
+            -- day after the month to 31 December or the grant's end.
+            SELECT m.month, g.paying_municipality_code AS municipality_code, g.function_code,
+                   -- Rounded per grant, as the caseworker sees it, so that the cell is their sum.
+                   sum(round(g.monthly_cost * (datediff('day', last_day(m.month),
+                       least(coalesce(g.end_date, make_date(m.year, 12, 31)), make_date(m.year, 12, 31))))
+                       / {DAYS_PER_MONTH}, 2)) AS amount
+            FROM wh.dim_month m JOIN wh.fact_grant g
+              ON g.start_date <= last_day(m.month) AND coalesce(g.end_date, DATE '9999-12-31') > last_day(m.month)
+            GROUP BY ALL),
+        cells AS (
+            SELECT month, municipality_code, function_code FROM wh.agg_spend_month
+            UNION SELECT month, municipality_code, function_code FROM wh.agg_budget_month
+            UNION SELECT month, municipality_code, function_code FROM committed)
+        SELECT c.month, c.municipality_code, c.function_code, f.area, coalesce(k.amount, 0),
+               coalesce(s.amount_ytd, 0) + coalesce(k.amount, 0),
+               coalesce(s.amount_ytd, 0) + coalesce(k.amount, 0) - coalesce(b.budget_full_year, 0)
+        FROM cells c JOIN wh.dim_account_function f USING (function_code)
+        LEFT JOIN committed k USING (month, municipality_code, function_code)
+        LEFT JOIN wh.agg_spend_month s USING (month, municipality_code, function_code)
+        LEFT JOIN wh.agg_budget_month b USING (month, municipality_code, function_code)""")
 
 
 def _person_aggregate(con: duckdb.DuckDBPyConnection, full: bool) -> None:

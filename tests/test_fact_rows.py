@@ -44,6 +44,9 @@ MIRRORED = [
     ("agg_staircase_month", "citizens_stepped_down", "acting_municipality_code"),
     ("agg_placement_followup_month", "placed_year_before", "paying_municipality_code"),
     ("agg_placement_followup_month", "not_placed_now", "acting_municipality_code"),
+    ("agg_forecast_month", "committed_rest_of_year", "municipality_code"),
+    ("agg_forecast_month", "forecast_year", "municipality_code"),
+    ("agg_forecast_month", "forecast_over_budget", "municipality_code"),
 ]
 MEASURES = {aggregate: {m for a, m, _ in MIRRORED if a == aggregate} for aggregate, _, _ in MIRRORED}
 # The scenarios' municipalities: tests/scenario.py, and tests/scenario_kerteminde.py (Kerteminde and Nyborg).

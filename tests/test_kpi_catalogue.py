@@ -27,6 +27,9 @@ from kpi.groups import load_groups
 from .helpers import scope
 
 NAN = math.nan
+# 479's disposition at the end of each month (A, C and D; B's 50,000 for 1-10 March at the end of February):
+# Feb-Dec is 334 days, Mar-Dec 306 and Apr-Dec 275.
+COMMITTED_479 = {1: 48_000 * 334 / 30.44, 2: 48_000 * 306 / 30.44 + 50_000 * 10 / 30.44, 3: 48_000 * 275 / 30.44}
 
 # KPI → (municipality, month) → (numerator, denominator, value); NAN: no value (denominator 0).
 EXPECTED = {
@@ -70,6 +73,22 @@ EXPECTED = {
     "K-VH-108-1000": {(479, 1): (0, 4249, 0.0)},
     "K-VH-110-1000": {(479, 2): (0, 4249, 0.0)},
     "K-VH-EXP-85-REC": {(479, 1): (10_000, 1, 10_000.0), (479, 2): (10_000, 1, 10_000.0)},
+    # Disposition at the month's end: each active grant's monthly cost for every day left to 31 December
+    # (or its end), over 30.44 days a month. 479 at the end of January: A 30,000, C 8,000 and D 10,000 a
+    # month for the 334 days of February-December (B starts 15 February).
+    "K-ECO-DISPOSED": {(479, 1): (COMMITTED_479[1], 1, COMMITTED_479[1]),
+                       (479, 2): (COMMITTED_479[2], 1, COMMITTED_479[2]),
+                       (479, 3): (COMMITTED_479[3], 1, COMMITTED_479[3]),
+                       (410, 1): (0, 1, 0.0)},  # G starts 20 March
+    # Spend so far this year plus the disposition, of the year's corrected budget (744,000; 410: 120,000).
+    "K-ECO-FORECAST-USE": {
+        (479, 1): (40_000 + COMMITTED_479[1], 744_000, (40_000 + COMMITTED_479[1]) / 744_000 * 100),
+        (479, 3): (185_629.03 + COMMITTED_479[3], 744_000, (185_629.03 + COMMITTED_479[3]) / 744_000 * 100),
+        # G: 7,741.94 paid in March, 20,000 a month for the 275 days of April-December.
+        (410, 3): (7_741.94 + 20_000 * 275 / 30.44, 120_000, (7_741.94 + 20_000 * 275 / 30.44) / 120_000 * 100),
+    },
+    # The same forecast minus the budget, in kroner: 479 expects to spend less than its budget.
+    "K-ECO-OVERUNDER": {(479, 2): (129_500 + COMMITTED_479[2] - 744_000, 1, 129_500 + COMMITTED_479[2] - 744_000)},
 }
 
 
