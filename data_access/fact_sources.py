@@ -28,6 +28,7 @@ a case is built from rows of several kinds, ``fact_row`` names the kind:
   person-months on the staircase in the month they are counted (``now``, 0: the lower step).
 - agg_placement_followup_month: the placed person-month a year before, with whether the citizen is
   placed now (``placed_now``) and with which grant; the not placed are the rows without.
+- agg_spend_placement_month: postings linked to a placement grant, in their accounting month.
 - agg_forecast_month: the grants active at the month's end (``commitment``: their disposition to
   31 December), and for the forecast the year's postings so far (``posting``) and, against the
   budget, the corrected budget line (``budget``, with a minus).
@@ -457,6 +458,22 @@ def _forecast(measure: str, municipality_column: str, municipality: int, months:
     return union_all(*parts) if len(parts) > 1 else parts[0]
 
 
+def _spend_placement(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """A posting linked to a grant with a placement type, in its accounting month."""
+    payment = fact_payment
+    return (
+        select(payment.c.period_month.label("month"), payment.c.amount.label("amount"), payment.c.municipality_code,
+               payment.c.function_code, dim_account_function.c.area, fact_grant.c.placement_type_code,
+               payment.c.voucher, payment.c.posting_date, payment.c.citizen_key, payment.c.grant_key,
+               payment.c.source_file, payment.c.source_line, payment.c.etl_run_id,
+               fact_grant.c.caseworker_key.label("responsible_caseworker"))
+        .select_from(payment.join(fact_grant, fact_grant.c.grant_key == payment.c.grant_key)
+                     .join(dim_account_function, dim_account_function.c.function_code == payment.c.function_code))
+        .where(payment.c.municipality_code == municipality, payment.c.period_month.in_(months),
+               fact_grant.c.placement_type_code.is_not(None))
+    )
+
+
 _SOURCES = {
     "agg_persons_month": _persons,
     "agg_population_month": _population,
@@ -468,4 +485,5 @@ _SOURCES = {
     "agg_staircase_month": _staircase,
     "agg_placement_followup_month": _placement_followup,
     "agg_forecast_month": _forecast,
+    "agg_spend_placement_month": _spend_placement,
 }

@@ -448,6 +448,19 @@ agg_forecast_month = Table(
     Column("forecast_over_budget", Money, nullable=False),
 )
 
+# Postings that pay a placement, by where the child lives (K-UBU-EXP-NETPF-SHARE): only postings the
+# finance system links to a grant with a placement type count here.
+agg_spend_placement_month = Table(
+    "agg_spend_placement_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("function_code", String, nullable=False),
+    Column("area", String, nullable=False),
+    Column("placement_type_code", String, nullable=False),
+    Column("amount", Money, nullable=False),
+)
+
 # --- Load metadata ----------------------------------------------------------------------------
 
 # One row per ETL run that built on this warehouse; the newest describes the published data.
@@ -533,7 +546,7 @@ _AGGREGATE = {
     dim_municipality, dim_month, dim_measure_group, dim_legal_basis, dim_placement_type,
     dim_account_function, agg_persons_month, agg_population_month, agg_spend_month, agg_budget_month,
     agg_grants_month, agg_dq_month, agg_effect_month, agg_staircase_month, agg_placement_followup_month,
-    agg_forecast_month,
+    agg_forecast_month, agg_spend_placement_month,
 }
 _ADMIN = {meta_load, meta_load_file, meta_schema, quarantine}
 

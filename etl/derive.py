@@ -213,7 +213,8 @@ _PERSON_GROUP = ("month", "paying_municipality_code", "acting_municipality_code"
 def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     """The person aggregate follows its facts' changes; the rest are small beside the facts and rebuilt whole."""
     for table in ("agg_population_month", "agg_spend_month", "agg_budget_month", "agg_grants_month", "agg_dq_month",
-                  "agg_effect_month", "agg_staircase_month", "agg_placement_followup_month", "agg_forecast_month"):
+                  "agg_effect_month", "agg_staircase_month", "agg_placement_followup_month", "agg_forecast_month",
+                  "agg_spend_placement_month"):
         con.execute(f"DELETE FROM wh.{table}")
     _person_aggregate(con, full)
     _effects(con)
@@ -227,6 +228,13 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
             GROUP BY ALL)
         SELECT l.month, p.municipality_code, p.age, p.sex, p.persons
         FROM latest l JOIN wh.fact_population p USING (municipality_code, quarter_start)""")
+    con.execute("""INSERT INTO wh.agg_spend_placement_month
+        SELECT p.period_month, p.municipality_code, p.function_code, f.area, g.placement_type_code, sum(p.amount)
+        FROM wh.fact_payment p JOIN wh.fact_grant g ON g.grant_key = p.grant_key
+        JOIN wh.dim_account_function f ON f.function_code = p.function_code
+        SEMI JOIN wh.dim_month m ON m.month = p.period_month
+        WHERE g.placement_type_code IS NOT NULL
+        GROUP BY ALL""")
     con.execute("""INSERT INTO wh.agg_spend_month
         WITH monthly AS (
             SELECT period_month AS month, municipality_code, function_code, sum(amount) AS amount

@@ -47,6 +47,7 @@ MIRRORED = [
     ("agg_forecast_month", "committed_rest_of_year", "municipality_code"),
     ("agg_forecast_month", "forecast_year", "municipality_code"),
     ("agg_forecast_month", "forecast_over_budget", "municipality_code"),
+    ("agg_spend_placement_month", "amount", "municipality_code"),
 ]
 MEASURES = {aggregate: {m for a, m, _ in MIRRORED if a == aggregate} for aggregate, _, _ in MIRRORED}
 # The scenarios' municipalities: tests/scenario.py, and tests/scenario_kerteminde.py (Kerteminde and Nyborg).

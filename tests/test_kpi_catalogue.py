@@ -73,6 +73,10 @@ EXPECTED = {
     "K-VH-108-1000": {(479, 1): (0, 4249, 0.0)},
     "K-VH-110-1000": {(479, 2): (0, 4249, 0.0)},
     "K-VH-EXP-85-REC": {(479, 1): (10_000, 1, 10_000.0), (479, 2): (10_000, 1, 10_000.0)},
+    # Postings linked to foster-family grants: 420 pays only F (network, 50,000 a month); 479 pays A (general
+    # foster family, 30,000); 410 pays G (general) 7,741.94 in March.
+    "K-UBU-EXP-NETPF-SHARE": {(420, 1): (50_000, 50_000, 100.0), (479, 2): (0, 30_000, 0.0),
+                              (410, 3): (0, 7_741.94, 0.0), (410, 1): (0, 0, NAN)},
     # Disposition at the month's end: each active grant's monthly cost for every day left to 31 December
     # (or its end), over 30.44 days a month. 479 at the end of January: A 30,000, C 8,000 and D 10,000 a
     # month for the 334 days of February-December (B starts 15 February).

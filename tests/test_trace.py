@@ -123,7 +123,7 @@ CATALOGUE = load_catalogue()
 # small scenario has them. No scenario has a VUM score 12 months after a start (its rows are K-EFF-WELL-12's
 # with another instrument).
 ZERO_IN_KERTEMINDE = {"K-UBU-PLAC-NET": 420, "K-UBU-NOCONSENT": 479, "K-UBU-EXP-OPH-REC": 479,
-                      "K-UBU-EXP-PREV-SHARE": 479, "K-EFF-VUM-12": None}
+                      "K-UBU-EXP-PREV-SHARE": 479, "K-EFF-VUM-12": None, "K-UBU-EXP-NETPF-SHARE": 420}
 
 
 @pytest.fixture(scope="module")
