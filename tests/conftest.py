@@ -35,22 +35,23 @@ def isolated_data_dir(tmp_path_factory):
             os.environ[key] = value
 
 
+def _loaded(tmp_path_factory, name: str, write_delivery) -> Installation:
+    installation = make_installation(tmp_path_factory.mktemp(name))
+    write_delivery(installation.inbox)
+    load(installation)
+    return installation
+
+
 @pytest.fixture(scope="session")
 def small(tmp_path_factory) -> Installation:
     """The hand-made scenario of tests/scenario.py, loaded by the real ETL."""
-    installation = make_installation(tmp_path_factory.mktemp("small"))
-    write_small_delivery(installation.inbox)
-    load(installation)
-    return installation
+    return _loaded(tmp_path_factory, "small", write_small_delivery)
 
 
 @pytest.fixture(scope="session")
 def kerteminde(tmp_path_factory) -> Installation:
     """The second hand-made scenario (tests/scenario_kerteminde.py): adults, institutions, registration mistakes."""
-    installation = make_installation(tmp_path_factory.mktemp("kerteminde"))
-    write_kerteminde_delivery(installation.inbox)
-    load(installation)
-    return installation
+    return _loaded(tmp_path_factory, "kerteminde", write_kerteminde_delivery)
 
 
 @pytest.fixture(scope="session")
