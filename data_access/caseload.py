@@ -12,6 +12,8 @@ import numpy as np
 import pandas as pd
 from sqlalchemy import case, func, or_, select
 
+from etl.build import DAYS_PER_MONTH  # the ETL's: its forecast aggregate adds up these same dispositions
+
 from .appstate import AppState, current_appstate
 from .meta import load_info
 from .scope import AccessDenied, Role, UserScope
@@ -24,8 +26,6 @@ from .warehouse_schema import (
     fact_grant,
     fact_payment,
 )
-
-DAYS_PER_MONTH = 30.44
 
 
 def my_cases(scope: UserScope, warehouse: Warehouse | None = None, appstate: AppState | None = None) -> pd.DataFrame:
