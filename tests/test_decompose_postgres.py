@@ -41,15 +41,20 @@ STEPS = [
 ]
 
 
-@pytest.fixture(scope="module")
-def engines(postgres, small):
-    url = postgres.create_database("decompose_small")
+def _both_engines(postgres, installation, database: str):
+    """The installation's engine on its DuckDB file, and the same engine on a PostgreSQL copy of it."""
+    url = postgres.create_database(database)
     with redirect_stdout(io.StringIO()):
-        assert to_server.main(["--url", url, "--warehouse", str(small.warehouse_dir)]) == 0
-    duck = pinned_engine(small)
+        assert to_server.main(["--url", url, "--warehouse", str(installation.warehouse_dir)]) == 0
+    duck = pinned_engine(installation)
     server = replace(duck, warehouse=ServerWarehouse(url))
     yield duck, server
     server.warehouse.close()
+
+
+@pytest.fixture(scope="module")
+def engines(postgres, small):
+    yield from _both_engines(postgres, small, "decompose_small")
 
 
 @pytest.mark.parametrize(("kpi_id", "period", "granularity", "path", "by"), STEPS,
@@ -82,13 +87,7 @@ KERTEMINDE_TRACES = [
 
 @pytest.fixture(scope="module")
 def kerteminde_engines(postgres, kerteminde):
-    url = postgres.create_database("decompose_kerteminde")
-    with redirect_stdout(io.StringIO()):
-        assert to_server.main(["--url", url, "--warehouse", str(kerteminde.warehouse_dir)]) == 0
-    duck = pinned_engine(kerteminde)
-    server = replace(duck, warehouse=ServerWarehouse(url))
-    yield duck, server
-    server.warehouse.close()
+    yield from _both_engines(postgres, kerteminde, "decompose_kerteminde")
 
 
 @pytest.mark.parametrize(("kpi_id", "municipality", "period"), KERTEMINDE_TRACES, ids=[t[0] for t in KERTEMINDE_TRACES])
