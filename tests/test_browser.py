@@ -87,7 +87,7 @@ def test_leader_sees_own_municipality_beside_the_comparison_group(server, page, 
     expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
     page.screenshot(path=ARTIFACTS / "leader.png", full_page=True)
 
-    page.get_by_test_id("stSelectbox").first.click()
+    page.get_by_test_id("stMain").get_by_test_id("stSelectbox").first.click()
     page.get_by_role("option", name="Budgetforbrug, det specialiserede socialområde").click()
     settle(page)
     budget = engine.benchmark(scope(Role.LEADER), "K-ECO-BUDGET-USE").iloc[-1]

@@ -6,6 +6,8 @@ user only ever gets rows fetched for their own rights, and a new ETL run is seen
 
 from __future__ import annotations
 
+from datetime import date
+
 import pandas as pd
 import streamlit as st
 
@@ -45,6 +47,21 @@ def _load_info(warehouse_version: str) -> meta.LoadInfo:
 
 def municipality_name(code: int) -> str:
     return load_groups().name(code)
+
+
+def all_municipalities() -> list[int]:
+    return list(load_groups().municipalities)
+
+
+def months(scope: UserScope) -> list[date]:
+    """Every month the warehouse has figures for, oldest first."""
+    return _months(scope, version())
+
+
+@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
+def _months(scope: UserScope, warehouse_version: str) -> list[date]:
+    first, last = engine().months_covered(scope)
+    return [d.date() for d in pd.date_range(first, last, freq="MS")]
 
 
 def kpi(kpi_id: str) -> Kpi:

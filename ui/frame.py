@@ -5,19 +5,13 @@ from __future__ import annotations
 import streamlit as st
 
 from data_access.appstate import UserRecord
-from data_access.scope import AccessDenied, Role
+from data_access.scope import AccessDenied
 from data_access.warehouse import WarehouseMissing
 from locale_da import local_time, long_date
 
-from . import data
+from . import data, filters
 from .auth import sign_out
-
-PAGES: dict[Role, list[tuple[str, str, str]]] = {
-    Role.CASEWORKER: [("pages/caseworker_cases.py", "Mine sager", ":material/folder_shared:")],
-    Role.LEADER: [("pages/leader_benchmark.py", "Nøgletal og sammenligning", ":material/monitoring:")],
-    Role.POLITICIAN: [("pages/politician_targets.py", "Mål og resultater", ":material/flag:")],
-    Role.ADMIN: [("pages/admin_etl_runs.py", "Dataindlæsning", ":material/sync:")],
-}
+from .menus import PAGES
 
 
 def run(user: UserRecord) -> None:
@@ -29,6 +23,10 @@ def run(user: UserRecord) -> None:
         st.markdown(f"**{user.display_name}**  \n{scope.role.label}, {data.municipality_name(scope.municipality_code)}"
                     " Kommune")
         _data_date()
+        try:
+            filters.sidebar(scope)
+        except WarehouseMissing:
+            st.session_state.pop("filters", None)  # the pages say there are no data yet
         # The key must not be "logout": streamlit-authenticator keeps its own state under that name.
         if st.button("Log ud", key="sign_out", icon=":material/logout:"):
             # Signing out in the script, not a callback, so the component that deletes the login

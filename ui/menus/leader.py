@@ -1,0 +1,5 @@
+"""The leader's pages."""
+
+PAGES = [
+    ("pages/leader_benchmark.py", "Nøgletal og sammenligning", ":material/monitoring:"),
+]
