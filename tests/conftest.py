@@ -16,6 +16,9 @@ from .postgres_cluster import Cluster, private_cluster
 from .scenario import write_small_delivery
 from .scenario_kerteminde import write_kerteminde_delivery
 
+# The browser fixtures (server, browser, page) for every browser test module.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(scope="session", autouse=True)
 def isolated_data_dir(tmp_path_factory):

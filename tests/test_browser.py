@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
-import pandas as pd
 import pytest
-from playwright.sync_api import Page, expect, sync_playwright
+from playwright.sync_api import expect
 
 from bench.browser import settle, sign_in
-from bench.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_until_healthy
 from data_access.caseload import my_cases
 from data_access.scope import Role
 from kpi.catalogue import load_catalogue
@@ -17,45 +13,10 @@ from kpi.engine import KpiEngine
 from kpi.groups import load_groups
 from locale_da import number
 
+from .browser import download_csv, metric_value
 from .helpers import ARTIFACTS, scope
 
 pytestmark = pytest.mark.browser
-
-@pytest.fixture(scope="module")
-def server(demo):
-    ARTIFACTS.mkdir(exist_ok=True)
-    port = free_port()
-    process = start_server(demo.env(), port, ARTIFACTS / f"streamlit-{port}.log")
-    url = f"http://127.0.0.1:{port}"
-    try:
-        wait_until_healthy(url, process)
-        yield url
-    finally:
-        process.terminate()
-        process.wait(timeout=20)
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not Path(CHROMIUM).exists():
-        pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield chromium
-        chromium.close()
-
-
-@pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="da-DK")
-    yield context.new_page()
-    context.close()
-
-
-def metric_value(page: Page, label: str) -> str:
-    metric = page.locator('[data-testid="stMetric"]').filter(
-        has=page.locator('[data-testid="stMetricLabel"]', has_text=label)).first
-    return metric.locator('[data-testid="stMetricValue"]').inner_text().strip()
 
 
 def test_caseworker_sees_own_cases_and_downloads_them(server, page, demo):
@@ -102,12 +63,6 @@ def test_politician_sees_targets_in_plain_danish(server, page, demo):
     sentence = f"Vi har {number(latest['own_value'], 1)} anbragte pr. 1.000 0-22-årige; målet er højst 7,5."
     expect(page.get_by_text(sentence)).to_be_visible()
     page.screenshot(path=ARTIFACTS / "politician.png", full_page=True)
-
-
-def download_csv(page: Page, button_index: int = 0) -> pd.DataFrame:
-    with page.expect_download() as download:
-        page.get_by_role("button", name="Hent som CSV").nth(button_index).click()
-    return pd.read_csv(download.value.path(), sep=";", decimal=",", encoding="utf-8-sig")
 
 
 def test_admin_sees_the_run_log_and_can_sign_out(server, page, demo):
