@@ -1,54 +1,114 @@
-"""Mål og resultater: the council's targets against the latest figures, in plain words."""
+"""Mål og resultater: the council's targets against the figures, in plain words, beside the comparison group.
 
+Reads the sidebar's municipality, period and area: the targets are those of the period's last year,
+the actual figure the newest month of that year within the period. Aggregates only, never a person.
+"""
+
+import pandas as pd
 import streamlit as st
 
 from data_access.scope import Role
+from kpi.catalogue import Direction
 from kpi.targets import Status, status
-from locale_da import month_name, number
-from ui import data
+from locale_da import month_label, month_name, number
+from ui import data, filters, politician
 from ui.charts import benchmark_chart
 from ui.guard import page_scope
+from ui.tables import show_table
 
 STATUS_ICONS = {Status.ON_TRACK: ":material/check_circle:", Status.AT_RISK: ":material/warning:",
                 Status.OFF_TRACK: ":material/error:"}
 STATUS_COLOURS = {Status.ON_TRACK: "green", Status.AT_RISK: "orange", Status.OFF_TRACK: "red"}
 COMPARISON_WORDS = {"at_most": "højst", "at_least": "mindst", "around": "omkring"}
+TREND_COLOURS = {Direction.LOWER_BETTER: "inverse", Direction.HIGHER_BETTER: "normal"}
+TREND_MONTHS = 12
 
 scope = page_scope(Role.POLITICIAN)
-info = data.load_info()
-year = info.last_complete_month.year
-own_name = data.municipality_name(scope.municipality_code)
+chosen = filters.current()
+municipality = chosen.municipality_code
+name = data.municipality_name(municipality)
+year = chosen.end.year
 
 st.title("Mål og resultater")
-st.caption(f"Byrådets måltal for {year} for {own_name} Kommune, sammenholdt med de seneste tal.")
+st.caption(f"Byrådets måltal for {year} for {name} Kommune, sammenholdt med tallene fra {month_label(chosen.start)} "
+           f"til {month_label(chosen.end)} og med sammenlignelige kommuner. Kun samlede tal, aldrig oplysninger "
+           "om enkelte borgere.")
 
-targets = data.targets(scope, year)
+targets = [t for t in politician.targets(municipality, year)
+           if chosen.area is None or data.kpi(t.kpi_id).area == chosen.area]
 if not targets:
-    st.info(f"Der er ikke fastsat måltal for {year}.")
+    st.info(f"Der er ikke fastsat måltal for {year}" + (" på dette område." if chosen.area else "."))
     st.stop()
 
-for target in targets:
-    kpi = data.kpi(target.kpi_id)
-    frame = data.benchmark(scope, kpi.id)
-    this_year = frame[[p.year == year for p in frame["period"]]].dropna(subset=["own_value"])
-    if this_year.empty:
-        continue
-    latest = this_year.iloc[-1]
-    actual, group = latest["own_value"], latest["group_value"]
-    state = status(kpi, target, actual)
+by_kpi = {t.kpi_id: t for t in targets}
+shown_ids = st.multiselect("Nøgletal", list(by_kpi), default=list(by_kpi), key="target_kpis",
+                           format_func=lambda kpi_id: data.kpi(kpi_id).name, placeholder="Vælg nøgletal")
+if not shown_ids:
+    st.info("Vælg et eller flere nøgletal.")
+    st.stop()
+
+
+def _trend_start(own: pd.DataFrame, latest: pd.Series) -> pd.Series | None:
+    """A year before the latest figure when the period reaches back that far, else the period's first figure."""
+    year_before = (pd.Timestamp(latest["period"]) - pd.DateOffset(months=TREND_MONTHS)).date()
+    earlier = own[[p <= year_before for p in own["period"]]]
+    candidate = earlier.iloc[-1] if len(earlier) else own.iloc[0]
+    return None if candidate["period"] == latest["period"] else candidate
+
+
+overview, cards = [], []
+for kpi_id in shown_ids:
+    kpi, target = data.kpi(kpi_id), by_kpi[kpi_id]
+    frame = politician.benchmark(scope, kpi_id, municipality, chosen.start, chosen.end)
+    own = frame.dropna(subset=["own_value"])
+    in_year = own[[p.year == year for p in own["period"]]]
+    latest = in_year.iloc[-1] if len(in_year) else None
+    state = status(kpi, target, latest["own_value"]) if latest is not None else None
+    overview.append({"Nøgletal": kpi.name,
+                     "Mål": f"{COMPARISON_WORDS[target.comparison]} {number(target.value, kpi.decimals)}",
+                     "Seneste tal": None if latest is None else round(latest["own_value"], kpi.decimals),
+                     "Måned": None if latest is None else month_name(latest["period"]),
+                     "Status": "Ingen tal" if state is None else state.label,
+                     "Sammenligningskommuner": None if latest is None else round(latest["group_value"], kpi.decimals),
+                     "Hele landet": None if latest is None else round(latest["country_value"], kpi.decimals),
+                     "Enhed": kpi.unit})
+    cards.append((kpi, target, frame, own, latest, state))
+
+st.subheader("Overblik")
+places = max(data.kpi(kpi_id).decimals for kpi_id in shown_ids)
+show_table(pd.DataFrame(overview), dict.fromkeys(("Seneste tal", "Sammenligningskommuner", "Hele landet"), places),
+           key="targets_overview", file_name=f"maal-{municipality}-{year}.csv")
+
+for kpi, target, frame, own, latest, state in cards:
     with st.container(border=True):
-        st.subheader(kpi.name)
+        st.subheader(kpi.name, help=kpi.description)
+        if latest is None:
+            st.info(f"Der er ingen tal for {year} i den valgte periode.")
+            continue
+        actual, group = latest["own_value"], latest["group_value"]
         st.markdown(f"### :{STATUS_COLOURS[state]}[{STATUS_ICONS[state]} {state.label}]")
+        said = kpi.plain(number(actual, kpi.decimals)) if chosen.is_own else (
+            f"{name} har {number(actual, kpi.decimals)} {kpi.unit}")
         st.markdown(
-            f"**{kpi.plain(number(actual, kpi.decimals))}; målet er {COMPARISON_WORDS[target.comparison]} "
-            f"{number(target.value, kpi.decimals)}.**  \n"
+            f"**{said}; målet er {COMPARISON_WORDS[target.comparison]} {number(target.value, kpi.decimals)}.**  \n"
             f"Tallet er fra {month_name(latest['period'])}. Sammenlignelige kommuner ligger på "
-            f"{number(group, kpi.decimals)} {kpi.unit}.")
+            f"{number(group, kpi.decimals)} {kpi.unit}, hele landet på "
+            f"{number(latest['country_value'], kpi.decimals)} {kpi.unit}.")
         if target.note:
             st.caption(target.note)
-        left, right = st.columns([1, 3])
+        gap_column, trend_column, group_column = st.columns(3)
         gap = actual - target.value
-        left.metric("Forskel til målet", f"{'+' if gap > 0 else ''}{number(gap, kpi.decimals)}",
-                    help=f"Seneste tal minus måltallet, i {kpi.unit}.")
-        right.altair_chart(benchmark_chart(frame, {"own": own_name, "group": "Sammenligningskommuner"}, kpi.unit,
-                                           kpi.decimals, target=target.value), width="stretch")
+        gap_column.metric("Forskel til målet", f"{'+' if gap > 0 else ''}{number(gap, kpi.decimals)}",
+                          help=f"Seneste tal minus måltallet, i {kpi.unit}.")
+        start = _trend_start(own, latest)
+        if start is not None:
+            change = actual - start["own_value"]
+            trend_column.metric(f"Udvikling siden {month_label(start['period'])}", number(actual, kpi.decimals),
+                                delta=f"{'+' if change > 0 else ''}{number(change, kpi.decimals)}",
+                                delta_color=TREND_COLOURS.get(kpi.direction, "off"),
+                                help=f"Tallet i {month_name(latest['period'])} mod {month_name(start['period'])}.")
+        peers = len(frame.attrs.get("peers", ()))
+        group_column.metric(f"Sammenligningskommuner ({peers})", number(group, kpi.decimals),
+                            help="Sum af tællere delt med sum af nævnere for kommunerne i sammenligningsgruppen.")
+        series = {"own": name, "group": "Sammenligningskommuner", "country": "Hele landet"}
+        st.altair_chart(benchmark_chart(frame, series, kpi.unit, kpi.decimals, target=target.value), width="stretch")
