@@ -1,0 +1,122 @@
+"""Reports rendered from the demo warehouse to PDF, Excel and CSV, checked against the KPI engine."""
+
+from __future__ import annotations
+
+import ast
+import io
+import re
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pandas as pd
+import pytest
+from pypdf import PdfReader
+
+from data_access.notes import add_note
+from data_access.scope import Role
+from kpi.catalogue import load_catalogue
+from kpi.engine import KpiEngine
+from kpi.groups import load_groups
+from locale_da import number
+from reports.definition import checked, new_definition
+from reports.formats import csv, excel, render_file
+from reports.library import resolve
+from reports.render import render
+
+from .helpers import scope
+from .test_architecture import connection_calls, imported_modules, sql_in_strings
+
+LEADER = scope(Role.LEADER, 479, username="render_leader")
+REPORTS_PACKAGE = Path(__file__).resolve().parent.parent / "reports"
+
+
+@pytest.fixture(scope="module")
+def engine(demo):
+    return KpiEngine(load_catalogue(), load_groups(), demo.warehouse)
+
+
+def sheets(data: bytes) -> dict[str, list[tuple]]:
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    return {sheet.title: list(sheet.iter_rows(values_only=True)) for sheet in book.worksheets}
+
+
+def test_a_benchmark_report_in_excel_holds_the_engines_figures_as_numbers(demo, engine):
+    definition = checked(new_definition("benchmark", ["K-UBU-PLAC-1000", "K-ECO-BUDGET-USE"], last_months=6),
+                         engine.catalogue)
+    report = render(definition, LEADER, "Test", engine, demo.appstate)
+    assert report.period == "maj 2026 – oktober 2026" and report.data_as_of == date(2026, 11, 1)
+    book = sheets(excel(report))
+    assert list(book) == ["Om rapporten", "1 Anbragte pr. 1.000 0-22-årige", "2 Budgetforbrug, det specialise"]
+    assert ("Data pr.", "1. november 2026") in book["Om rapporten"]
+    for sheet, kpi_id in zip(list(book)[1:], definition["kpis"], strict=True):
+        expected = engine.benchmark(LEADER, kpi_id, 479, date(2026, 5, 1), date(2026, 10, 1))
+        header, *rows = book[sheet]
+        assert header[0] == "Periode" and header[3] == "Svendborg" and header[4].startswith("Sammenligningskommuner")
+        assert [r[0] for r in rows] == ["maj 2026", "juni 2026", "juli 2026", "august 2026", "september 2026",
+                                        "oktober 2026"]
+        assert [r[3] for r in rows] == pytest.approx(expected["own_value"].tolist())
+        assert [r[4] for r in rows] == pytest.approx(expected["group_value"].tolist())
+        assert [r[5] for r in rows] == pytest.approx(expected["country_value"].tolist())
+        assert all(isinstance(r[3], float) for r in rows)
+
+
+def test_an_analysis_report_splits_the_own_figures_so_that_they_add_up(demo, engine):
+    report = render(resolve(LEADER, "standard:children-analysis").definition, LEADER, "Analyse", engine,
+                    demo.appstate)
+    assert [t.title for t in report.tables] == ["Anbragte pr. 1.000 0-22-årige (pr. 1.000) efter aldersgruppe",
+                                                "Anbragte pr. 1.000 0-22-årige (pr. 1.000) efter køn"]
+    assert report.period == "4. kvartal 2025 – 3. kvartal 2026"  # whole quarters only: October alone is not one
+    own = engine.values(LEADER, "K-UBU-PLAC-1000", [479], date(2025, 10, 1), date(2026, 9, 1), "quarter")
+    for table in report.tables:
+        totals = table.frame.groupby("Periode", sort=False)[["Tæller", "Nævner"]].sum()
+        assert totals["Tæller"].tolist() == pytest.approx(own["numerator"].tolist())
+        assert totals["Nævner"].tolist() == pytest.approx(own["denominator"].tolist())
+
+
+def test_the_pdf_is_danish_names_its_data_date_and_shows_the_engines_figures(demo, engine):
+    definition = checked(new_definition("benchmark", ["K-UBU-PLAC-1000"], last_months=3), engine.catalogue)
+    add_note(LEADER, "K-UBU-PLAC-1000", "2026-09", "Tre søskende anbragt på én gang.", appstate=demo.appstate)
+    report = render(definition, LEADER, "Anbringelser på én side", engine, demo.appstate)
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(render_file(report, "pdf"))).pages)
+    assert "Anbringelser på én side" in text
+    assert "Benchmarkrapport for Svendborg Kommune, august 2026 – oktober 2026. Data pr. 1. november 2026." in text
+    assert "2026-09: Tre søskende anbragt på én gang." in text
+    expected = engine.benchmark(LEADER, "K-UBU-PLAC-1000", 479, date(2026, 8, 1), date(2026, 10, 1))
+    lines = text.splitlines()
+    for month, row in zip(("august 2026", "september 2026", "oktober 2026"), expected.itertuples(), strict=True):
+        at = lines.index(month)
+        assert lines[at + 3:at + 6] == [number(row.own_value, 1), number(row.group_value, 1),
+                                        number(row.country_value, 1)]
+
+
+def test_the_csv_stacks_every_table_with_its_name(demo, engine):
+    report = render(resolve(LEADER, "standard:adults-benchmark").definition, LEADER, "Voksne", engine, demo.appstate)
+    frame = pd.read_csv(io.BytesIO(csv(report)), sep=";", decimal=",", encoding="utf-8-sig")
+    assert frame["Tabel"].unique().tolist() == [t.title for t in report.tables]
+    first = report.tables[0].frame
+    shown = frame[frame["Tabel"] == report.tables[0].title]
+    assert shown["Svendborg"].tolist() == pytest.approx(first["Svendborg"].tolist())
+
+
+def test_another_municipalitys_small_figures_stay_hidden_in_a_report(demo, engine):
+    """A leader benchmarking another municipality gets the engine's disclosure control, not more."""
+    definition = checked(new_definition("benchmark", ["K-UBU-PLAC-NET"], municipality=461), engine.catalogue)
+    report = render(definition, LEADER, "Odense", engine, demo.appstate)
+    expected = engine.benchmark(LEADER, "K-UBU-PLAC-NET", 461, *_months(report))
+    shown = report.tables[0].frame["Odense"]
+    assert shown.isna().tolist() == expected["own_value"].isna().tolist()
+    assert shown.tolist() == pytest.approx(expected["own_value"].tolist(), nan_ok=True)
+
+
+def _months(report) -> tuple[date, date]:
+    first, last = (report.tables[0].periods[0], report.tables[0].periods[-1])
+    return date.fromisoformat(first + "-01"), date.fromisoformat(last + "-01")
+
+
+@pytest.mark.parametrize("path", sorted(REPORTS_PACKAGE.rglob("*.py")), ids=lambda p: p.name)
+def test_the_reports_package_opens_no_connection_and_writes_no_sql(path):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    assert not imported_modules(tree) & {"duckdb", "sqlalchemy", "sqlite3", "psycopg"}
+    assert sql_in_strings(tree) == [] and connection_calls(tree) == []
+    assert not re.search(r"\bfrom data_access\.warehouse_schema\b", path.read_text(encoding="utf-8"))
