@@ -29,6 +29,11 @@ a case is built from rows of several kinds, ``fact_row`` names the kind:
 - agg_placement_followup_month: the placed person-month a year before, with whether the citizen is
   placed now (``placed_now``) and with which grant; the not placed are the rows without.
 - agg_spend_placement_month: postings linked to a placement grant, in their accounting month.
+- agg_placement_duration_month: the placed person-month, with its grant's start and the whole calendar
+  months since then (``months_placed``).
+- agg_youth_support_month: an 18-22-year-old placed before 18, in each month after the last placement
+  month before 18 (lineage: that placement's grant), with the grant that gives youth support in the
+  month (``support_grant_key``); the supported are the rows with one (lineage: the support grant).
 - agg_forecast_month: the grants active at the month's end (``commitment``: their disposition to
   31 December), and for the forecast the year's postings so far (``posting``) and, against the
   budget, the corrected budget line (``budget``, with a minus).
@@ -65,17 +70,20 @@ from sqlalchemy import (
 
 from etl.build import DAYS_PER_MONTH
 from etl.derive import (
+    ADULT_AGE,
     BASELINE_DAYS_AFTER,
     BASELINE_DAYS_BEFORE,
     FOLLOW_UP_HORIZONS,
     FOLLOW_UP_TOLERANCE_DAYS,
     MISSING_FIELD_FLAGS,
     STAIRCASE_MONTHS,
+    YOUTH_SUPPORT_LAST_AGE,
 )
 
 from .warehouse_schema import (
     dim_account_function,
     dim_caseworker,
+    dim_citizen,
     dim_measure_group,
     dim_month,
     dim_placement_type,
@@ -474,6 +482,69 @@ def _spend_placement(measure: str, municipality_column: str, municipality: int, 
     )
 
 
+def _placement_duration(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """A placed person-month with the whole calendar months from its grant's start month."""
+    person, grant = fact_person_month, fact_grant
+    elapsed = ((extract("year", person.c.month) - extract("year", grant.c.start_date)) * 12
+               + extract("month", person.c.month) - extract("month", grant.c.start_date))
+    amount = {"placed": literal(1), "placement_months": elapsed}[measure]
+    return (
+        select(person.c.month, amount.label("amount"), person.c.paying_municipality_code,
+               person.c.acting_municipality_code, person.c.placement_type_code, person.c.age, person.c.sex,
+               person.c.citizen_key, person.c.grant_key, grant.c.start_date, elapsed.label("months_placed"),
+               grant.c.source_file, grant.c.source_line, grant.c.etl_run_id,
+               person.c.caseworker_key.label("responsible_caseworker"))
+        .select_from(person.join(grant, grant.c.grant_key == person.c.grant_key))
+        .where(person.c.measure_group == "placement", person.c[municipality_column] == municipality,
+               person.c.month.in_(months))
+    )
+
+
+def _youth_support(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """Each month after the last placement month before 18 in which the young person is 18-22, and the youth
+    support (a youth-support measure, or a placement kept up after 18) they have then."""
+    person, citizen, month = fact_person_month, dim_citizen, dim_month
+    placed_young = (
+        select(person.c.citizen_key, person.c.month.label("last_placed"), person.c.paying_municipality_code,
+               person.c.acting_municipality_code, person.c.grant_key,
+               func.row_number().over(partition_by=person.c.citizen_key, order_by=person.c.month.desc())
+               .label("newest"))
+        .where(person.c.measure_group == "placement", person.c.age < ADULT_AGE)
+        .subquery("placed_young"))
+    supported = (
+        select(person.c.citizen_key, person.c.month, func.min(person.c.grant_key).label("grant_key"))
+        .where(or_(person.c.measure_group == "youth_support",
+                   and_(person.c.measure_group == "placement", person.c.age >= ADULT_AGE)))
+        .group_by(person.c.citizen_key, person.c.month)
+        .subquery("supported"))
+    born = citizen.c.birth_date
+    age = (month.c.year - extract("year", born)
+           - case((month.c.month_of_year * 100 + month.c.days_in_month
+                   < extract("month", born) * 100 + extract("day", born), 1), else_=0))
+    with_support = supported.c.grant_key.is_not(None)
+    counted, lineage_grant = {"formerly_placed": (true(), placed_young.c.grant_key),
+                              "with_youth_support": (with_support, supported.c.grant_key)}[measure]
+    return (
+        select(month.c.month, literal_column("1", Integer).label("amount"),
+               placed_young.c.paying_municipality_code, placed_young.c.acting_municipality_code,
+               age.label("age"), citizen.c.sex, placed_young.c.citizen_key, placed_young.c.last_placed,
+               placed_young.c.grant_key.label("placement_grant_key"),
+               supported.c.grant_key.label("support_grant_key"), with_support.label("with_youth_support"),
+               fact_grant.c.source_file, fact_grant.c.source_line, fact_grant.c.etl_run_id,
+               fact_grant.c.caseworker_key.label("responsible_caseworker"))
+        .select_from(
+            placed_young.join(citizen, citizen.c.citizen_key == placed_young.c.citizen_key)
+            .join(month, and_(month.c.month > placed_young.c.last_placed,
+                              age.between(ADULT_AGE, YOUTH_SUPPORT_LAST_AGE)))
+            .outerjoin(supported, and_(supported.c.citizen_key == placed_young.c.citizen_key,
+                                       supported.c.month == month.c.month))
+            .join(fact_grant, fact_grant.c.grant_key == lineage_grant)
+        )
+        .where(placed_young.c.newest == 1, placed_young.c[municipality_column] == municipality,
+               month.c.month.in_(months), counted)
+    )
+
+
 _SOURCES = {
     "agg_persons_month": _persons,
     "agg_population_month": _population,
@@ -486,4 +557,6 @@ _SOURCES = {
     "agg_placement_followup_month": _placement_followup,
     "agg_forecast_month": _forecast,
     "agg_spend_placement_month": _spend_placement,
+    "agg_placement_duration_month": _placement_duration,
+    "agg_youth_support_month": _youth_support,
 }

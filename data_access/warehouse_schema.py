@@ -433,6 +433,37 @@ agg_placement_followup_month = Table(
     Column("not_placed_now", Integer, nullable=False),
 )
 
+# K-UBU-DUR-KOMPF: placed children and young people per month with the whole calendar months since the
+# start month of the grant that places them (the person-month's grant), so a group's average duration
+# is Σ months / Σ placed.
+agg_placement_duration_month = Table(
+    "agg_placement_duration_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("paying_municipality_code", SmallInteger, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("placement_type_code", String),
+    Column("age", SmallInteger, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("placed", Integer, nullable=False),
+    Column("placement_months", BigInteger, nullable=False),
+)
+
+# K-UBU-YOUTH-SUPPORT: 18-22-year-olds who were placed before they turned 18 (as far back as the
+# history goes), in the municipalities of their last placement month before 18, and how many of them
+# have youth support in the month: a youth-support measure or a stay kept up after 18 (BL § 114).
+agg_youth_support_month = Table(
+    "agg_youth_support_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("paying_municipality_code", SmallInteger, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("age", SmallInteger, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("formerly_placed", Integer, nullable=False),
+    Column("with_youth_support", Integer, nullable=False),
+)
+
 # The fact-based budget (F-KOM-FACTBUDGET) per municipality, function and month: what the active grants
 # still commit to 31 December at the month's end (their registration as it stands now), the year's
 # spend so far plus that commitment, and how far that forecast lies above the corrected budget.
@@ -546,7 +577,7 @@ _AGGREGATE = {
     dim_municipality, dim_month, dim_measure_group, dim_legal_basis, dim_placement_type,
     dim_account_function, agg_persons_month, agg_population_month, agg_spend_month, agg_budget_month,
     agg_grants_month, agg_dq_month, agg_effect_month, agg_staircase_month, agg_placement_followup_month,
-    agg_forecast_month, agg_spend_placement_month,
+    agg_forecast_month, agg_spend_placement_month, agg_placement_duration_month, agg_youth_support_month,
 }
 _ADMIN = {meta_load, meta_load_file, meta_schema, quarantine}
 

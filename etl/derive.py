@@ -22,6 +22,8 @@ MISSING_FIELD_FLAGS = ("MISSING_TARGET_GROUP", "MISSING_PLACEMENT_TYPE", "MISSIN
 # follow-up is the score nearest to 6 or 12 months after the start, at most 90 days either side.
 BASELINE_DAYS_BEFORE, BASELINE_DAYS_AFTER = 30, 45
 FOLLOW_UP_HORIZONS, FOLLOW_UP_TOLERANCE_DAYS = (6, 12), 90
+ADULT_AGE = 18
+YOUTH_SUPPORT_LAST_AGE = 22  # youth support (BL §§ 111-121) runs to the 23rd birthday
 STAIRCASE_MONTHS = 12  # a step down counts if the citizen is on a lower step this many months after starting
 
 
@@ -214,11 +216,13 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     """The person aggregate follows its facts' changes; the rest are small beside the facts and rebuilt whole."""
     for table in ("agg_population_month", "agg_spend_month", "agg_budget_month", "agg_grants_month", "agg_dq_month",
                   "agg_effect_month", "agg_staircase_month", "agg_placement_followup_month", "agg_forecast_month",
-                  "agg_spend_placement_month"):
+                  "agg_spend_placement_month", "agg_placement_duration_month", "agg_youth_support_month"):
         con.execute(f"DELETE FROM wh.{table}")
     _person_aggregate(con, full)
     _effects(con)
     _placement_followup(con)
+    _placement_duration(con)
+    _youth_support(con)
     # Each month takes the newest quarter DST had counted by then (figures come quarterly).
     con.execute("""INSERT INTO wh.agg_population_month
         WITH latest AS (
@@ -345,6 +349,38 @@ def _placement_followup(con: duckdb.DuckDBPyConnection) -> None:
         SEMI JOIN wh.dim_month m ON m.month = CAST(before.month + to_months({STAIRCASE_MONTHS}) AS DATE)
         LEFT JOIN placed now ON now.citizen_key = before.citizen_key
                             AND now.month = CAST(before.month + to_months({STAIRCASE_MONTHS}) AS DATE)
+        GROUP BY ALL""")
+
+
+def _placement_duration(con: duckdb.DuckDBPyConnection) -> None:
+    """How long the placed have been placed: whole calendar months from their grant's start month (K-UBU-DUR-KOMPF)."""
+    con.execute("""INSERT INTO wh.agg_placement_duration_month
+        SELECT pm.month, pm.paying_municipality_code, pm.acting_municipality_code, pm.placement_type_code, pm.age,
+               pm.sex, count(*),
+               sum(12 * (year(pm.month) - year(g.start_date)) + month(pm.month) - month(g.start_date))
+        FROM wh.fact_person_month pm JOIN wh.fact_grant g USING (grant_key)
+        WHERE pm.measure_group = 'placement'
+        GROUP BY ALL""")
+
+
+def _youth_support(con: duckdb.DuckDBPyConnection) -> None:
+    """18-22-year-olds placed before 18, and who of them has youth support in the month (K-UBU-YOUTH-SUPPORT)."""
+    con.execute(f"""INSERT INTO wh.agg_youth_support_month
+        WITH formerly_placed AS (
+            SELECT citizen_key, max(month) AS last_placed,
+                   arg_max(paying_municipality_code, month) AS paying,
+                   arg_max(acting_municipality_code, month) AS acting
+            FROM wh.fact_person_month WHERE measure_group = 'placement' AND age < {ADULT_AGE}
+            GROUP BY citizen_key),
+        supported AS (
+            SELECT DISTINCT citizen_key, month FROM wh.fact_person_month
+            WHERE measure_group = 'youth_support' OR (measure_group = 'placement' AND age >= {ADULT_AGE}))
+        SELECT m.month, f.paying, f.acting, age_on(c.birth_date, last_day(m.month)) AS age, c.sex, count(*),
+               count(s.citizen_key)
+        FROM formerly_placed f JOIN wh.dim_citizen c USING (citizen_key)
+        JOIN wh.dim_month m ON m.month > f.last_placed
+         AND age_on(c.birth_date, last_day(m.month)) BETWEEN {ADULT_AGE} AND {YOUTH_SUPPORT_LAST_AGE}
+        LEFT JOIN supported s ON s.citizen_key = f.citizen_key AND s.month = m.month
         GROUP BY ALL""")
 
 

@@ -11,6 +11,8 @@ again later, and children moving down the intervention staircase. Its first post
 starts the history, so the months run February 2025 - March 2026 and a start in February 2025 has
 its 12-month point inside them.
 
+Faaborg-Midtfyn (430) holds three young people placed before they turned 18, for youth support.
+
 Residents (DST, 2026K1): 1,000 aged 0-22 (500 boys and 500 girls of 10), 3,000 aged 18-64 (1,500 men
 of 30, 1,500 women of 50) and 1,000 women of 70: 4,000 aged 18 and over.
 """
@@ -34,6 +36,8 @@ P6, P7, P8, P9, P10 = "6101751016", "6101601017", "6101761018", "6101911019", "6
 K1, K2, K3, K4 = "6101124021", "6101104022", "6101144023", "6101094024"
 N1, N2, N3, N4, N5 = "6101851051", "6101651052", "6101164053", "6101134054", "6101154055"
 NYBORG = 450
+FAABORG = 430
+Y1, Y2, Y3 = "7506074301", "7003074302", "8008074303"
 
 PEOPLE = [  # cpr, first name, last name, sex, birth date
     (P1, "Per", "Pallesen", "M", date(1980, 5, 5)), (P2, "Poul", "Poulsen", "M", date(1970, 1, 1)),
@@ -43,6 +47,10 @@ PEOPLE = [  # cpr, first name, last name, sex, birth date
     (P9, "Paw", "Pihl", "M", date(1991, 1, 1)), (P10, "Pauline", "Pryds", "K", date(1966, 1, 1)),
     (K1, "Karl", "Krogh", "M", date(2012, 1, 1)), (K2, "Kamma", "Kjær", "K", date(2010, 1, 1)),
     (K3, "Kaj", "Kirk", "M", date(2014, 1, 1)), (K4, "Kim", "Kragh", "M", date(2009, 1, 1)),
+]
+FAABORG_PEOPLE = [
+    (Y1, "Yrsa", "Yde", "K", date(2007, 6, 15)), (Y2, "Yasmin", "Ytting", "K", date(2007, 3, 10)),
+    (Y3, "Yngve", "Yding", "M", date(2007, 8, 20)),
 ]
 NYBORG_PEOPLE = [
     (N1, "Nanna", "Nielsen", "K", date(1985, 1, 1)), (N2, "Niels", "Nygaard", "M", date(1965, 1, 1)),
@@ -123,8 +131,10 @@ def write_kerteminde_delivery(folder: Path) -> None:
     ]
     d.write_postings(folder, MUNICIPALITY, STAMP, postings)
     d.write_cpr(folder, STAMP, [(cpr, first, last, sex, born, MUNICIPALITY) for cpr, first, last, sex, born in PEOPLE]
-                + [(cpr, first, last, sex, born, NYBORG) for cpr, first, last, sex, born in NYBORG_PEOPLE])
+                + [(cpr, first, last, sex, born, NYBORG) for cpr, first, last, sex, born in NYBORG_PEOPLE]
+                + [(cpr, first, last, sex, born, FAABORG) for cpr, first, last, sex, born in FAABORG_PEOPLE])
     _write_nyborg(folder)
+    _write_faaborg(folder)
     (folder / f"CPR_ADRESSER_{STAMP}.csv").write_text(
         f"PNR;KOMKOD;TILFLYTNINGSDATO;FRAFLYTNINGSDATO\n{P5};0450;2020-01-01;\n", encoding="utf-8")
     d.write_population(folder, STAMP, [
@@ -171,3 +181,22 @@ def _write_nyborg(folder: Path) -> None:
     path.write_text("CPR;Dato;Instrument;Score;Fagsystem;Bevillingsreference\n" + "".join(
         f"{cpr};{day.isoformat()};{instrument};{score};KMD;{grant}\n" for cpr, day, instrument, score, grant in rows),
         encoding="utf-8")
+
+
+def _write_faaborg(folder: Path) -> None:
+    def grant(number, cpr, paragraph, start, end, **extra) -> dict:
+        return _grant(number, cpr, paragraph, start, end, "20000,00", "528221002", SOCIAL, municipality=FAABORG,
+                      provider="Plejefamilien Ybbesen", caseworker="AZ43002", **extra)
+
+    d.write_kmd(folder, FAABORG, STAMP, [
+        # Y1: foster family February-May 2025, aged 17 (18 on 15 June 2025); a contact person as youth
+        # support (BL § 114, stk. 1, nr. 2) from 1 February 2026.
+        grant("6001", Y1, "BL-46", date(2025, 2, 1), date(2025, 5, 31), placement="Almen plejefamilie"),
+        grant("6002", Y1, "BL-114-1.2", date(2026, 2, 1), None),
+        # Y2: foster family in February 2025 only, aged 17 (18 on 10 March 2025); no youth support since.
+        grant("6003", Y2, "BL-46", date(2025, 2, 1), date(2025, 2, 28), placement="Almen plejefamilie"),
+        # Y3: foster family from February 2025; turns 18 on 20 August 2025, when the stay is kept up as
+        # youth support (BL § 114, stk. 1, nr. 1), still open.
+        grant("6004", Y3, "BL-46", date(2025, 2, 1), date(2025, 7, 31), placement="Almen plejefamilie"),
+        grant("6005", Y3, "BL-114-1.1", date(2025, 8, 1), None, placement="Almen plejefamilie"),
+    ])

@@ -48,10 +48,15 @@ MIRRORED = [
     ("agg_forecast_month", "forecast_year", "municipality_code"),
     ("agg_forecast_month", "forecast_over_budget", "municipality_code"),
     ("agg_spend_placement_month", "amount", "municipality_code"),
+    ("agg_placement_duration_month", "placement_months", "paying_municipality_code"),
+    ("agg_placement_duration_month", "placed", "acting_municipality_code"),
+    ("agg_youth_support_month", "formerly_placed", "paying_municipality_code"),
+    ("agg_youth_support_month", "with_youth_support", "acting_municipality_code"),
 ]
 MEASURES = {aggregate: {m for a, m, _ in MIRRORED if a == aggregate} for aggregate, _, _ in MIRRORED}
-# The scenarios' municipalities: tests/scenario.py, and tests/scenario_kerteminde.py (Kerteminde and Nyborg).
-MUNICIPALITIES = [("small", 479), ("small", 420), ("small", 410), ("kerteminde", 440), ("kerteminde", 450)]
+# The scenarios' municipalities: tests/scenario.py, and tests/scenario_kerteminde.py (Kerteminde, Nyborg, Faaborg).
+MUNICIPALITIES = [("small", 479), ("small", 420), ("small", 410), ("kerteminde", 440), ("kerteminde", 450),
+                  ("kerteminde", 430)]
 
 
 def rows(installation, who, aggregate, measure, column, months, where=None, choices=(), municipality=479):

@@ -151,6 +151,9 @@ KERTEMINDE = {
     "K-DQ-LATE": {1: (0, 2, 0.0), 2: (1, 3, 100 / 3), 3: (0, 2, 0.0), "Q1": (1, 7, 100 / 7)},
     # K1 (institution since January 2025) and K3 (foster family since 2019) are still placed a year on.
     "K-UBU-NOTPLAC-1Y": {2: (0, 2, 0.0)},
+    # K3, the one child in a municipal foster family, placed on a grant that started January 2019: 84 whole
+    # months to January 2026, then 85 and 86. The quarter averages the three months: 255 / 3.
+    "K-UBU-DUR-KOMPF": {1: (84, 1, 84.0), 2: (85, 1, 85.0), 3: (86, 1, 86.0), "Q1": (255, 3, 85.0)},
 }
 
 
@@ -168,6 +171,16 @@ NYBORG = {
     # Placed a year before (the history starts in February 2025): N4 (institution until December 2025) and
     # N5 (foster family); a year later only N4 is no longer placed. Nobody can be followed from January 2025.
     "K-UBU-NOTPLAC-1Y": {1: (0, 0, NAN), 2: (1, 2, 50.0), 3: (1, 2, 50.0)},
+}
+
+
+# Faaborg-Midtfyn (430): three 18-year-olds placed before 18 (all three 18 or 19 in the first quarter).
+FAABORG = {
+    # January: Y3's stay kept up after 18; February and March: Y1's contact person as well. Y2 has none.
+    # The quarter counts each month's young people: (1 + 2 + 2) / (3 + 3 + 3).
+    "K-UBU-YOUTH-SUPPORT": {1: (1, 3, 100 / 3), 2: (2, 3, 200 / 3), 3: (2, 3, 200 / 3), "Q1": (5, 9, 500 / 9),
+                            # July 2025: nobody yet (Y1 18 since June with nothing, Y2 since March; Y3 is 17).
+                            "2025-07": (0, 2, 0.0)},
 }
 
 
@@ -205,7 +218,7 @@ def test_kpi_value_worked_out_by_hand(engine, kpi_id, municipality, month, expec
 
 @pytest.mark.parametrize(("kpi_id", "municipality", "period", "expected"), [
     pytest.param(kpi_id, municipality, period, expected, id=f"{kpi_id}-{municipality}-{period}")
-    for municipality, table in ((440, KERTEMINDE), (450, NYBORG))
+    for municipality, table in ((440, KERTEMINDE), (450, NYBORG), (430, FAABORG))
     for kpi_id, cells in table.items() for period, expected in cells.items()])
 def test_kerteminde_kpi_value_worked_out_by_hand(kerteminde_engine, kpi_id, municipality, period, expected):
     """period: a month of 2026, "Q1" for the first quarter of 2026, or "YYYY-MM"."""
@@ -223,6 +236,6 @@ def test_kerteminde_kpi_value_worked_out_by_hand(kerteminde_engine, kpi_id, muni
 
 def test_every_kpi_in_the_catalogue_has_a_hand_worked_case():
     in_test_kpi = {"K-UBU-PLAC-1000", "K-ECO-BUDGET-USE"}
-    covered = set(EXPECTED) | set(KERTEMINDE) | set(NYBORG) | in_test_kpi
+    covered = set(EXPECTED) | set(KERTEMINDE) | set(NYBORG) | set(FAABORG) | in_test_kpi
     assert len(covered) >= 40
     assert set(load_catalogue().kpis) == covered

@@ -156,10 +156,11 @@ def _traces_to_its_values(engine, appstate, kpi_id, municipality, need_numerator
 @pytest.mark.parametrize("kpi_id", sorted(CATALOGUE.kpis))
 def test_every_kpi_traces_to_its_numerator_and_denominator_in_kerteminde_and_nyborg(
         catalogue_engines, kerteminde, kpi_id):
-    """tests/scenario_kerteminde.py: Kerteminde (440) and Nyborg (450), each read by its own leader."""
+    """tests/scenario_kerteminde.py: Kerteminde (440), Nyborg (450) and Faaborg-Midtfyn (430), each read by
+    its own leader."""
     numerators = [_traces_to_its_values(catalogue_engines["kerteminde"], kerteminde.appstate, kpi_id, municipality,
                                         need_numerator=False)
-                  for municipality in (440, 450)]
+                  for municipality in (440, 450, 430)]
     assert any(numerators) != (kpi_id in ZERO_IN_KERTEMINDE)
 
 

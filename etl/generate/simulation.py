@@ -38,6 +38,9 @@ from .profiles import DefectRates, Municipality, Profile
 
 DAYS_PER_MONTH = 30.44
 BARNETS_LOV = date(2024, 1, 1)
+FOSTER_CARE_REFORM = date(2020, 1, 1)  # municipal foster families became general/reinforced ones
+RENAMED_IN_2020 = ("PF-ALMEN", "PF-FORST")
+KEPT_OLD_TYPE_TENTHS = 3
 _CONTINUABLE = ("pf_almen", "pf_forst", "pf_net", "buh_oph", "eget_vaer")
 MOVES_PER_YEAR = 0.02  # share of families with a case who move to another municipality in a year
 ASSESSED = {"sel85_hjem": "VUM", "sel85_bolig": "VUM", "sel104": "VUM", "sel107": "VUM", "sel108": "VUM"}
@@ -295,9 +298,14 @@ class MunicipalitySimulation:
             registered = decided + timedelta(days=self.rng.randrange(0, 8))
         number = self._next_grant_number
         self._next_grant_number += self.rng.randrange(1, 40)
+        placement_type = placement_type or spec.placement_type
+        if placement_type in RENAMED_IN_2020 and start < FOSTER_CARE_REFORM and number % 10 < KEPT_OLD_TYPE_TENTHS:
+            # Foster placements from before the 2020 reform often still carry the old municipal type. Decided
+            # by the grant number, not the random stream, so that adding this left every other draw as it was.
+            placement_type = "PF-KOMM"
         grant = Grant(
             number=number, citizen=citizen, spec=spec, case_id=case_id, caseworker=caseworker,
-            provider=provider or self._provider(spec, citizen), placement_type=placement_type or spec.placement_type,
+            provider=provider or self._provider(spec, citizen), placement_type=placement_type,
             account=account or spec.account, start=start, end=end,
             planned_end=end if spec.time_limited else None, decided=decided, registered=registered,
             end_registered=None, paying=[(registered, self._paying_at_registration())],
