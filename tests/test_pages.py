@@ -56,7 +56,9 @@ def test_caseworker_sees_own_cases_with_real_totals(app, demo):
     metrics = {m.label: m.value for m in at.metric}
     assert metrics["Aktive bevillinger"] == number(len(cases))
     assert metrics["Forbrug i 2026"] == kroner(cases["spent_this_year"].sum())
-    assert len(at.dataframe) == 1 and len(at.dataframe[0].value) == len(cases)
+    # My cases first, then my spend beside the area's, one row per account function and a total.
+    assert len(at.dataframe) == 2 and len(at.dataframe[0].value) == len(cases)
+    assert len(at.dataframe[1].value) == cases["function_code"].nunique() + 1
 
 
 def test_the_sidebar_names_the_user_role_municipality_and_data_date(app):
