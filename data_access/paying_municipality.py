@@ -59,6 +59,7 @@ def paying_municipality_check(scope: UserScope, warehouse: Warehouse | None = No
     )
     findings = warehouse.query(statement)
     findings = findings.merge(_evidence(findings, last_day, warehouse), on="grant_key", how="left")
+    findings["residence_code"] = findings["residence_code"].astype("Int64")
     findings["direction"] = [_direction(scope.municipality_code, registered, residence) for registered, residence
                              in zip(findings["registered_paying_code"], findings["residence_code"], strict=True)]
     (appstate or current_appstate()).audit(scope, "view_paying_municipality",

@@ -7,7 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from data_access.scope import Role
+from data_access.scope import AccessDenied, Role
 from locale_da import kroner, long_date, month_label, number
 from ui import cases as case_data
 from ui import data, filters
@@ -37,7 +37,11 @@ if requested is None:
     st.stop()
 
 # Whatever the link says, data_access answers only for the caseworker's own citizens (and logs the attempt).
-person = case_data.citizen_file(scope, requested, chosen.start, chosen.end)
+try:
+    person = case_data.citizen_file(scope, requested, chosen.start, chosen.end)
+except AccessDenied as refused:
+    st.error(str(refused))
+    st.stop()
 
 
 def age_on(born: date, day: date) -> int:
