@@ -66,3 +66,32 @@ def secret(name: str, settings: Settings | None = None) -> str:
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(value)
     return value
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    """How report subscriptions are mailed (reports/distribution.py), from ``OVERBLIK_SMTP_*``."""
+
+    host: str = "localhost"
+    port: int = 25
+    username: str | None = None
+    password: str | None = None
+    sender: str = "overblik@localhost"
+    security: str = "none"  # none | starttls | ssl
+    app_url: str = "http://127.0.0.1:8501"  # links in mails point here
+    timeout: float = 30.0
+
+
+def load_smtp_settings(env: dict[str, str] | None = None) -> SmtpSettings:
+    env = dict(os.environ if env is None else env)
+    security = env.get("OVERBLIK_SMTP_SECURITY") or "none"
+    if security not in ("none", "starttls", "ssl"):
+        raise ValueError(f"OVERBLIK_SMTP_SECURITY skal være none, starttls eller ssl, ikke {security!r}")
+    return SmtpSettings(
+        host=env.get("OVERBLIK_SMTP_HOST") or "localhost",
+        port=int(env.get("OVERBLIK_SMTP_PORT") or (465 if security == "ssl" else 25)),
+        username=env.get("OVERBLIK_SMTP_USER") or None, password=env.get("OVERBLIK_SMTP_PASSWORD") or None,
+        sender=env.get("OVERBLIK_SMTP_FROM") or "overblik@localhost", security=security,
+        app_url=(env.get("OVERBLIK_APP_URL") or "http://127.0.0.1:8501").rstrip("/"),
+        timeout=float(env.get("OVERBLIK_SMTP_TIMEOUT") or 30),
+    )
