@@ -38,22 +38,13 @@ def test_caseworker_sees_own_cases_and_downloads_them(server, page, demo):
     page.screenshot(path=ARTIFACTS / "caseworker.png", full_page=True)
 
 
-def test_leader_sees_own_municipality_beside_the_comparison_group(server, page, demo):
+def test_leader_lands_on_the_kpi_overview(server, page, demo):
+    # The whole leader journey is in tests/test_browser_leader.py.
     sign_in(page, server, "leder", "Nøgletal og sammenligning")
     engine = KpiEngine(load_catalogue(), load_groups(), demo.warehouse)
     latest = engine.benchmark(scope(Role.LEADER), "K-UBU-PLAC-1000").iloc[-1]
-    expect(page.get_by_text("Anbragte pr. 1.000 0-22-årige, oktober 2026")).to_be_visible()
-    assert metric_value(page, "Svendborg") == f"{number(latest['own_value'], 1)} pr. 1.000"
-    assert metric_value(page, "Sammenligningskommuner (6)") == f"{number(latest['group_value'], 1)} pr. 1.000"
-    expect(page.locator('[data-testid="stVegaLiteChart"]').first).to_be_visible()
+    assert metric_value(page, "Anbragte pr. 1.000 0-22-årige") == f"{number(latest['own_value'], 1)} pr. 1.000"
     page.screenshot(path=ARTIFACTS / "leader.png", full_page=True)
-
-    page.get_by_test_id("stMain").get_by_test_id("stSelectbox").first.click()
-    page.get_by_role("option", name="Budgetforbrug, det specialiserede socialområde").click()
-    settle(page)
-    budget = engine.benchmark(scope(Role.LEADER), "K-ECO-BUDGET-USE").iloc[-1]
-    expect(page.get_by_text("Budgetforbrug, det specialiserede socialområde, oktober 2026")).to_be_visible()
-    assert metric_value(page, "Svendborg") == f"{number(budget['own_value'], 1)} %"
 
 
 def test_politician_sees_targets_in_plain_danish(server, page, demo):

@@ -70,18 +70,18 @@ def test_the_sidebar_names_the_user_role_municipality_and_data_date(app):
     assert any(str(text).startswith("Data pr. 1. november 2026") for text in sidebar)
 
 
-def test_leader_sees_the_placement_kpi_beside_the_comparison_group(app, demo):
+def test_leader_lands_on_the_kpi_overview_and_opens_an_analysis(app, demo):
     at = app("leder")
     assert at.title[0].value == "Nøgletal og sammenligning"
     frame = KpiEngine(load_catalogue(), load_groups(), demo.warehouse).benchmark(scope(Role.LEADER),
                                                                                   "K-UBU-PLAC-1000")
     latest = frame.iloc[-1]
     metrics = {m.label: m.value for m in at.metric}
-    assert metrics["Svendborg"] == f"{number(latest['own_value'], 1)} pr. 1.000"
-    assert metrics["Sammenligningskommuner (6)"] == f"{number(latest['group_value'], 1)} pr. 1.000"
-    assert at.subheader[0].value == "Anbragte pr. 1.000 0-22-årige, oktober 2026"
-    at.selectbox(key="kpi").select("K-ECO-BUDGET-USE").run()
+    assert metrics["Anbragte pr. 1.000 0-22-årige"] == f"{number(latest['own_value'], 1)} pr. 1.000"
+    at.query_params["noegletal"] = "K-ECO-BUDGET-USE"
+    at.switch_page("pages/leader_analysis.py").run()
     assert not at.exception
+    assert at.title[0].value == "Analyse af nøgletal"
     assert at.subheader[0].value.startswith("Budgetforbrug, det specialiserede socialområde")
 
 
@@ -105,7 +105,8 @@ def test_admin_sees_the_etl_run_log(app, demo):
 
 
 @pytest.mark.parametrize(("username", "foreign_page"), [
-    ("sagsbehandler", "pages/leader_benchmark.py"),
+    ("sagsbehandler", "pages/leader_analysis.py"),
+    ("politiker", "pages/leader_overview.py"),
     ("politiker", "pages/caseworker_cases.py"),
     ("leder", "pages/admin_etl_runs.py"),
 ])
@@ -118,7 +119,7 @@ def test_a_role_cannot_open_another_roles_page(app, username, foreign_page):
 
 def test_a_page_opened_without_signing_in_shows_nothing(demo, use_installation):
     use_installation(demo)
-    at = AppTest.from_file(str(Path(APP).parent / "pages" / "leader_benchmark.py"), default_timeout=60).run()
+    at = AppTest.from_file(str(Path(APP).parent / "pages" / "leader_analysis.py"), default_timeout=60).run()
     assert not at.exception
     assert [w.value for w in at.warning] == ["Log ind for at se denne side."]
     assert not at.metric and not at.dataframe and not at.title
@@ -129,5 +130,5 @@ def test_a_leader_in_a_municipality_without_data_gets_a_plain_message(app, demo)
         demo.appstate.add_user(UserRecord("leder_kbh", "Karen København", None, Role.LEADER, 101, None),
                                "demo-leder_kbh")
     at = app("leder_kbh")
-    assert [i.value for i in at.info] == ["Der er endnu ingen tal for København for dette nøgletal."]
+    assert [i.value for i in at.info] == ["Der er endnu ingen nøgletal for København i perioden."]
     assert not at.metric

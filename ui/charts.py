@@ -17,6 +17,7 @@ DANISH_LOCALE = {
     },
 }
 SERIES_COLOURS = {"own": "#1f5fa8", "group": "#e07b39", "country": "#8c8c8c", "target": "#2e8540"}
+NOTE_COLOUR = "#7a4fa3"
 
 
 def number_format(decimals: int) -> str:
@@ -26,13 +27,34 @@ def number_format(decimals: int) -> str:
 def benchmark_chart(frame: pd.DataFrame, labels: dict[str, str], unit: str, decimals: int,
                     target: float | None = None) -> alt.Chart:
     """Own municipality, comparison group and all municipalities over time, one line each."""
+    layers = [_benchmark_lines(frame, labels, unit, decimals)]
+    if target is not None:
+        rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
+            strokeDash=[6, 4], color=SERIES_COLOURS["target"], strokeWidth=2).encode(y="target:Q")
+        layers.append(rule)
+    return alt.layer(*layers).properties(height=340).configure(locale=DANISH_LOCALE)
+
+
+def noted_benchmark_chart(frame: pd.DataFrame, labels: dict[str, str], unit: str, decimals: int,
+                          notes: pd.DataFrame) -> alt.Chart:
+    """``benchmark_chart`` with a dashed mark at each month a note is about (``notes``: month, text)."""
+    layers = [_benchmark_lines(frame, labels, unit, decimals)]
+    if not notes.empty:
+        marks = notes.assign(month=pd.to_datetime(notes["month"]))
+        layers.append(alt.Chart(marks).mark_rule(strokeDash=[3, 3], color=NOTE_COLOUR, strokeWidth=1.5).encode(
+            x="month:T", tooltip=[alt.Tooltip("month:T", title="Note om", format="%B %Y"),
+                                  alt.Tooltip("text:N", title="Note")]))
+    return alt.layer(*layers).properties(height=340).configure(locale=DANISH_LOCALE)
+
+
+def _benchmark_lines(frame: pd.DataFrame, labels: dict[str, str], unit: str, decimals: int) -> alt.Chart:
     long = frame.melt(id_vars="period", value_vars=[f"{s}_value" for s in labels], var_name="series",
                       value_name="value")
     long["series"] = long["series"].str.removesuffix("_value").map(labels)
     long["period"] = pd.to_datetime(long["period"])
     domain = list(labels.values())
     colours = [SERIES_COLOURS[s] for s in labels]
-    lines = alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=28), strokeWidth=2.5).encode(
+    return alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=28), strokeWidth=2.5).encode(
         x=alt.X("period:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month")),
         y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False), axis=alt.Axis(format=number_format(decimals))),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours),
@@ -40,9 +62,3 @@ def benchmark_chart(frame: pd.DataFrame, labels: dict[str, str], unit: str, deci
         tooltip=[alt.Tooltip("series:N", title="Serie"), alt.Tooltip("period:T", title="Måned", format="%B %Y"),
                  alt.Tooltip("value:Q", title=unit, format=number_format(decimals))],
     )
-    layers = [lines]
-    if target is not None:
-        rule = alt.Chart(pd.DataFrame({"target": [target]})).mark_rule(
-            strokeDash=[6, 4], color=SERIES_COLOURS["target"], strokeWidth=2).encode(y="target:Q")
-        layers.append(rule)
-    return alt.layer(*layers).properties(height=340).configure(locale=DANISH_LOCALE)

@@ -3,6 +3,7 @@
 from . import leader_operations
 
 PAGES = [
-    ("pages/leader_benchmark.py", "Nøgletal og sammenligning", ":material/monitoring:"),
+    ("pages/leader_overview.py", "Nøgletal og sammenligning", ":material/dashboard:"),
+    ("pages/leader_analysis.py", "Analyse af nøgletal", ":material/query_stats:"),
     *leader_operations.PAGES,
 ]
