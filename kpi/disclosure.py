@@ -33,6 +33,7 @@ import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
+from functools import cached_property
 
 import pandas as pd
 
@@ -54,6 +55,9 @@ def exposed(blocks: Iterable[frozenset[int]], group: frozenset[int], counts: Cou
     each block (disjoint sets of hidden cells), the sum of ``group`` (hidden cells, possibly empty) and
     that every hidden cell counts at least one person. A cell in neither is free."""
     blocks = [b for b in blocks if b]
+    if not group:  # each block's sum alone: the one-sum case of _unsafe
+        return frozenset(m for b in blocks if _sum_exposes(len(b), sum(map(counts.__getitem__, b)), min_count)
+                         for m in b & primary)
     parts = [(b & group, b - group, sum(counts[m] for m in b)) for b in blocks]
     loose = group.difference(*blocks)
     # The group's share of a block: at least one person per group cell, at most what leaves one per other
@@ -102,7 +106,23 @@ class Layout:
     groups: Mapping[int, frozenset[int]]  # owner → its peers
 
     def region_of(self, code: int) -> frozenset[int]:
-        return next((members for members in self.regions.values() if code in members), frozenset())
+        return self._region_by_member.get(code, frozenset())
+
+    def groups_with(self, code: int) -> list[frozenset[int]]:
+        """The groups ``code`` is a member of."""
+        return self._groups_by_member.get(code, [])
+
+    @cached_property
+    def _region_by_member(self) -> dict[int, frozenset[int]]:
+        return {code: members for members in self.regions.values() for code in members}
+
+    @cached_property
+    def _groups_by_member(self) -> dict[int, list[frozenset[int]]]:
+        index: dict[int, list[frozenset[int]]] = {}
+        for members in self.groups.values():
+            for code in members:
+                index.setdefault(code, []).append(members)
+        return index
 
 
 def hidden_cells(counts: Counts, layout: Layout, min_count: int) -> frozenset[int]:
@@ -123,9 +143,29 @@ def hidden_cells(counts: Counts, layout: Layout, min_count: int) -> frozenset[in
 
 def _unsafe(inside: frozenset[int], is_region: bool, counts: Counts, primary: frozenset[int], min_count: int) -> bool:
     """Could someone narrow a primary cell from this total alone? A region's total is seen by its own
-    municipalities' users, who know their own cell; a group's only by its owner, who is not in it."""
-    insiders = [None, *sorted(inside)] if is_region else [None]
-    return any(exposed([], inside - {insider}, counts, primary, min_count) for insider in insiders)
+    municipalities' users, who know their own cell; a group's only by its owner, who is not in it.
+
+    ``exposed([], cells, ...)`` worked out for one known sum (the hot path: every total, every month):
+    the hidden cells' share is exactly their sum, so only their number and sum matter."""
+    hidden_primary = inside & primary
+    if not hidden_primary:  # exposed() only ever finds primary cells
+        return False
+    total = sum(map(counts.__getitem__, inside))
+    if _sum_exposes(len(inside), total, min_count):
+        return True
+    if not is_region:
+        return False
+    lone_primary = len(hidden_primary) == 1
+    return any(_sum_exposes(len(inside) - 1, total - counts[insider], min_count)
+               for insider in inside if not (lone_primary and insider in hidden_primary))
+
+
+def _sum_exposes(cells: int, total: float, min_count: int) -> bool:
+    """_narrowed for ``cells`` hidden cells (at least one primary) whose sum ``total`` is known."""
+    if cells == 0:
+        return False
+    low, high = (max(1, total), total) if cells == 1 else (1, total - (cells - 1))
+    return not (low <= 1 and high >= min_count - 1)
 
 
 def _needed_by_others(cell: int, hidden: frozenset[int], viewer: int, counts: Counts, layout: Layout,
@@ -137,7 +177,7 @@ def _needed_by_others(cell: int, hidden: frozenset[int], viewer: int, counts: Co
     if _unsafe(without & region, True, counts, others, min_count):
         return True
     return any(_unsafe(without & members, False, counts, others, min_count)
-               for members in layout.groups.values() if cell in members)
+               for members in layout.groups_with(cell))
 
 
 @dataclass(frozen=True)
