@@ -29,9 +29,13 @@ def render_file(report: RenderedReport, file_format: str) -> bytes:
     raise ValueError(f"Ukendt format {file_format!r}; vælg " + ", ".join(FORMATS))
 
 
+def slug(name: str) -> str:
+    """A report's name as a file name: letters, digits and hyphens."""
+    return re.sub(r"[^0-9A-Za-zæøåÆØÅ_-]+", "-", name).strip("-") or "rapport"
+
+
 def file_name(report: RenderedReport, file_format: str) -> str:
-    stem = re.sub(r"[^0-9A-Za-zæøåÆØÅ_-]+", "-", report.name).strip("-") or "rapport"
-    return f"{stem}-{report.data_as_of:%Y-%m-%d}.{file_format}"
+    return f"{slug(report.name)}-{report.data_as_of:%Y-%m-%d}.{file_format}"
 
 
 def excel(report: RenderedReport) -> bytes:
