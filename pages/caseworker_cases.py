@@ -65,7 +65,7 @@ picked = st.selectbox("Borger", list(citizens.index), index=None, placeholder="V
                       key="open_citizen")
 if picked is not None:
     st.page_link(CITIZEN_PAGE, label=f"Åbn borgersiden for {citizens.at[picked, 'citizen_name']}",
-                 icon=":material/person:", query_params={**st.query_params.to_dict(), "borger": picked})
+                 icon=":material/person:", query_params={"borger": picked})
 
 st.subheader("Dit forbrug og områdets")
 st.caption(f"Dine bevillinger lagt sammen pr. kontofunktion og stillet ved siden af hele "
@@ -78,7 +78,7 @@ area_mine, area_all = st.columns(2)
 area_mine.metric(f"Mit forventede forbrug {year}", kroner(total.iloc[0]["forecast_mine"]),
                  help="Forbrug i år plus disponeret resten af året, for dine aktive bevillinger.")
 area_all.metric(f"Områdets forventede forbrug {year}", kroner(total.iloc[0]["forecast_area"]),
-                f"{percent(total.iloc[0]['share'])} er dine sager", delta_color="off",
+                f"{percent(total.iloc[0]['share'])} er dine sager", delta_color="off", delta_arrow="off",
                 help="Kommunens forbrug i år plus disponeret resten af året på de samme kontofunktioner.")
 show_table(summary.rename(columns={
     "function_name": "Funktion", "spent_this_year_mine": "Mit forbrug i år",

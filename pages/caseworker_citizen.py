@@ -89,7 +89,8 @@ else:
     paid = alt.Chart(payments).mark_bar().encode(
         x=alt.X("yearmonth(month):T", title=None, scale=scale, axis=alt.Axis(format="%b %Y", labelAngle=0)),
         y=alt.Y("sum(amount):Q", title="Betalt (kr.)", axis=alt.Axis(format=",.0f")),
-        color=alt.Color("measure_text:N", title="Betaling for", legend=alt.Legend(orient="bottom", columns=2)),
+        color=alt.Color("measure_text:N", title="Betaling for",
+                        legend=alt.Legend(orient="bottom", columns=2, labelLimit=320)),
         tooltip=[alt.Tooltip("yearmonth(month):T", title="Måned", format="%B %Y"),
                  alt.Tooltip("measure_text:N", title="Betaling for"),
                  alt.Tooltip("sum(amount):Q", title="Beløb (kr.)", format=",.2f")],

@@ -57,4 +57,4 @@ picked = st.selectbox("Åbn en borger", list(people.index), index=None, placehol
                       format_func=lambda key: f"{people.at[key, 'name']} ({people.at[key, 'masked_cpr']})")
 if picked is not None:
     st.page_link(CITIZEN_PAGE, label=f"Åbn borgersiden for {people.at[picked, 'name']}", icon=":material/person:",
-                 query_params={**st.query_params.to_dict(), "borger": picked})
+                 query_params={"borger": picked})
