@@ -10,6 +10,7 @@ import streamlit as st
 from data_access.scope import Role
 from locale_da import month_label, month_name, number
 from ui import analysis, data, filters
+from ui.charts import sparkline_svg
 from ui.guard import page_scope
 
 ANALYSIS_PAGE = "pages/leader_analysis.py"
@@ -23,6 +24,7 @@ VERDICTS = {
     "outside": ("Uden for målet", "orange", ":material/warning:"),
 }
 DELTA_COLOURS = {"higher_better": "normal", "lower_better": "inverse"}
+TREND_COLOURS = {"better": "#2e8540", "inside": "#2e8540", "worse": "#c0392b", "outside": "#d9822b", None: "#1f5fa8"}
 
 
 def draw(tile: analysis.Tile, notes: int, everyone: str) -> None:
@@ -35,8 +37,9 @@ def draw(tile: analysis.Tile, notes: int, everyone: str) -> None:
         delta = None if tile.group is None else analysis.difference_text(kpi, tile.own, tile.group)
         st.metric(kpi.name, f"{number(tile.own, kpi.decimals)}{unit}", delta,
                   delta_color=DELTA_COLOURS.get(kpi.direction.value, "off"), help=kpi.description,
-                  chart_data=tile.trend if len(tile.trend) > 1 else None, chart_type="line",
                   delta_description="mod sammenligningskommunerne" if delta else None)
+        if len(tile.trend) > 1:
+            st.image(sparkline_svg(tile.trend, TREND_COLOURS.get(tile.verdict, TREND_COLOURS[None])))
         st.caption(f"{month_name(tile.period).capitalize()} · Sammenligningskommuner: "
                    f"{number(tile.group, kpi.decimals)} · {everyone}: {number(tile.country, kpi.decimals)}")
     badges = []

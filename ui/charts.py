@@ -62,3 +62,18 @@ def _benchmark_lines(frame: pd.DataFrame, labels: dict[str, str], unit: str, dec
         tooltip=[alt.Tooltip("series:N", title="Serie"), alt.Tooltip("period:T", title="Måned", format="%B %Y"),
                  alt.Tooltip("value:Q", title=unit, format=number_format(decimals))],
     )
+
+
+def sparkline_svg(values: list[float], colour: str, width: int = 240, height: int = 44) -> str:
+    """A trend as a small SVG line, for tiles: one image instead of a Vega chart each keeps a page of
+    fifty tiles quick to draw."""
+    low, high = min(values), max(values)
+    span = (high - low) or 1.0
+    step = (width - 8) / max(len(values) - 1, 1)
+    points = [(4 + i * step, height - 4 - (v - low) / span * (height - 8)) for i, v in enumerate(values)]
+    line = " ".join(f"{x:.1f},{y:.1f}" for x, y in points)
+    x, y = points[-1]
+    return (f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+            f'viewBox="0 0 {width} {height}"><polyline points="{line}" fill="none" stroke="{colour}" '
+            f'stroke-width="2" stroke-linejoin="round"/>'
+            f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3" fill="{colour}"/></svg>')
