@@ -21,8 +21,10 @@ if notice:
     st.success(notice, icon=":material/check_circle:")
 
 
-def _done(message: str) -> None:
+def _done(message: str, clear: tuple[str, ...] = ()) -> None:
     st.session_state[NOTICE] = message
+    for key in clear:  # an emptied form, ready for the next user
+        st.session_state.pop(key, None)
     st.rerun()
 
 
@@ -63,7 +65,8 @@ if st.button("Opret bruger", icon=":material/person_add:", key="create_user"):
     except (UserProblem, AccessDenied) as problem:
         st.error(str(problem))
     else:
-        _done(f"Brugeren {username.strip().lower()} er oprettet. Engangsadgangskode: **{password}**")
+        _done(f"Brugeren {username.strip().lower()} er oprettet. Engangsadgangskode: **{password}**",
+              ("new_username", "new_name", "new_email", "new_role", "new_caseworker"))
 
 st.subheader("Ret en bruger")
 if everyone.empty:
