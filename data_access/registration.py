@@ -123,6 +123,7 @@ def rows_to_fix(scope: UserScope, municipality: int, start: date, end: date, are
         .order_by(dim_caseworker.c.name, grant.c.case_id, grant.c.grant_key, flag.c.flag_code)
     )
     frame = warehouse.query(statement)
+    frame["amount_at_stake"] = frame["amount_at_stake"].astype(float)
     frame["finding"] = frame["flag_code"].map(FINDINGS).fillna(frame["flag_code"])
     frame["missing_field"] = frame["flag_code"].isin(MISSING_FIELD_FLAGS)
     (appstate or current_appstate()).audit(

@@ -37,7 +37,8 @@ def kpi_metric(column, kpi_id: str) -> None:
     figure = operations.kpi_over_period(scope, kpi_id, filters.start, filters.end)
     enough = figure.denominator >= MIN_PERSONS
     column.metric(kpi.name, f"{number(figure.value, kpi.decimals)} {kpi.unit}" if enough else "–",
-                  delta=f"{number(figure.denominator)} borgere målt", delta_color="off", help=kpi.description)
+                  delta=f"{number(figure.denominator)} borgere målt", delta_color="off", delta_arrow="off",
+                  help=kpi.description)
 
 
 for instrument, (heading, change_title, six, twelve) in INSTRUMENTS.items():
@@ -48,7 +49,8 @@ for instrument, (heading, change_title, six, twelve) in INSTRUMENTS.items():
     left, right = st.columns(2)
     kpi_metric(left, six)
     kpi_metric(right, twelve)
-    st.altair_chart(effect_cost_chart(part, f"{change_title}, 6 mdr.", 6), width="stretch")
+    st.altair_chart(effect_cost_chart(part, "Gns. ændring efter 6 mdr. (point)", 6), width="stretch")
+    st.caption(f"{change_title}. Hver prik er en gruppe; jo større prik, jo flere målte borgere.")
     table = part.rename(columns={
         "label": GROUPINGS[by].label, "citizens_6": "Målt efter 6 mdr.", "change_6": "Ændring efter 6 mdr.",
         "citizens_12": "Målt efter 12 mdr.", "change_12": "Ændring efter 12 mdr.", "citizens": "Borgere i alt",
@@ -70,4 +72,5 @@ st.subheader("Indsatstrappen")
 st.metric(stepdown.name, f"{number(figure.value, stepdown.decimals)} {stepdown.unit}"
           if figure.denominator >= MIN_PERSONS else "–",
           delta=f"af {number(figure.denominator)} borgere, der startede for et år siden", delta_color="off",
+          delta_arrow="off",
           help=stepdown.description)

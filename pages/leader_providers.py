@@ -26,7 +26,7 @@ if frame.empty:
     st.stop()
 
 full_year_persons, spend = frame["full_year_persons"].sum(), frame["spend"].sum()
-first, second, third, fourth = st.columns(4)
+first, second, third, fourth = st.columns([1, 1, 1.5, 1.2])
 first.metric("Borgere", number(frame.attrs["citizens"]),
              help="Forskellige borgere i perioden. Grupperne summer ikke til dette tal, for en borger kan få "
                   "indsatser fra flere.")
