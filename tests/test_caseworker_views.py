@@ -5,6 +5,8 @@ and every CPR reveal is in the audit log. Expected figures come from plain SQL o
 
 from __future__ import annotations
 
+import io
+from contextlib import redirect_stdout
 from datetime import date, timedelta
 
 import duckdb
@@ -13,10 +15,11 @@ import pytest
 from sqlalchemy import select, text
 from streamlit.testing.v1 import AppTest
 
-from data_access import caseload, citizen, paying_municipality, transition
+from data_access import caseload, citizen, paying_municipality, to_server, transition
 from data_access.appstate import AppState, audit_log
 from data_access.identity import IDENTITY_NAME
 from data_access.scope import AccessDenied, Role
+from data_access.server_warehouse import ServerWarehouse
 from etl.build import DAYS_PER_MONTH
 from etl.generate.profiles import DEMO
 from locale_da import kroner, number
@@ -356,3 +359,34 @@ def test_the_citizen_page_shows_an_own_citizen_and_refuses_a_stranger(caseworker
     at.run()
     assert [e.value for e in at.error] == ["Du har ikke adgang til denne borger: borgeren er ikke på dine sager."]
     assert not at.metric and not at.dataframe
+
+
+# --- PostgreSQL ----------------------------------------------------------------------------------------------------
+
+def test_the_caseworker_views_read_the_same_from_postgresql(postgres, demo, store, use_installation):
+    use_installation(demo)  # the identity file is found beside the configured warehouse folder
+    url = postgres.create_database("caseworker_views")
+    with redirect_stdout(io.StringIO()):
+        assert to_server.main(["--url", url, "--warehouse", str(demo.warehouse_dir)]) == 0
+    server, duck = ServerWarehouse(url), demo.warehouse
+    henrik = scope(Role.CASEWORKER, 479, "479:AZ47905", username="henrik")  # has young people with adult cases
+    key = sorted(citizen.my_citizens(SARA, duck, store)["citizen_key"])[0]
+    try:
+        for who in (SARA, henrik):
+            for read in (caseload.my_cases, citizen.my_citizens, transition.transition_worklist,
+                         paying_municipality.paying_municipality_check):
+                expected, found = read(who, duck, store), read(who, server, store)
+                assert len(expected) > 0, read.__name__
+                pd.testing.assert_frame_equal(found, expected, check_exact=False, check_dtype=False, obj=read.__name__)
+        functions = sorted(caseload.my_cases(SARA, duck, store)["function_code"].unique())
+        pd.testing.assert_frame_equal(caseload.area_totals(SARA, functions, server),
+                                      caseload.area_totals(SARA, functions, duck), check_dtype=False)
+        on_duck, on_server = (citizen.citizen_file(SARA, key, *PERIOD, w, store) for w in (duck, server))
+        for part in ("grants", "payments", "relations", "moves"):
+            pd.testing.assert_frame_equal(getattr(on_server, part), getattr(on_duck, part), check_dtype=False,
+                                          obj=part)
+        assert citizen.reveal_cpr(SARA, key, server, store) == citizen.reveal_cpr(SARA, key, duck, store)
+        with pytest.raises(AccessDenied):
+            citizen.citizen_file(scope(Role.CASEWORKER, 479, COLLEAGUE), key, *PERIOD, server, store)
+    finally:
+        server.close()
