@@ -43,7 +43,7 @@ def effect_cost_chart(frame: pd.DataFrame, change_title: str, horizon: int) -> a
         x=alt.X("price_per_full_year_person:Q", title="Udgift pr. helårsperson (kr.)",
                 axis=alt.Axis(format=number_format(0))),
         y=alt.Y(f"change_{horizon}:Q", title=change_title, axis=alt.Axis(format=number_format(2))),
-        size=alt.Size(f"citizens_{horizon}:Q", title="Borgere målt", legend=alt.Legend(orient="bottom")),
+        size=alt.Size(f"citizens_{horizon}:Q", title="Borgere målt", legend=alt.Legend(orient="right")),
         tooltip=[alt.Tooltip("label:N", title="Gruppe"),
                  alt.Tooltip(f"change_{horizon}:Q", title="Gns. ændring", format=number_format(2)),
                  alt.Tooltip(f"citizens_{horizon}:Q", title="Borgere målt", format=number_format(0)),
