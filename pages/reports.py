@@ -31,7 +31,8 @@ from ui import reports as cached
 from ui.guard import page_scope
 from ui.tables import show_table
 
-PARAM_REPORT = "rapport"
+PARAM_REPORT = "rapport"  # the opened report's reference in the URL, e.g. ?rapport=saved:12
+CHOICE = "report_choice"
 SOURCE_LABELS = {"standard": "Standard", "own": "Egen", "shared": "Delt"}
 
 scope = page_scope(Role.LEADER)
@@ -39,12 +40,17 @@ catalogue = data.engine().catalogue
 st.title("Rapporter")
 
 entries = {entry.ref: entry for entry in all_reports(scope)}
+# The URL holds the reference itself, not the label (which says "own" or "shared" depending on the reader),
+# so a link in a subscription mail opens the same report for whoever follows it.
+from_link = st.query_params.get(PARAM_REPORT)
+if from_link in entries and from_link != st.session_state.get("report_in_url"):
+    st.session_state[CHOICE] = from_link
 if "pending_report" in st.session_state:  # opened after an import: set before the selectbox is drawn
-    st.session_state[PARAM_REPORT] = st.session_state.pop("pending_report")
+    st.session_state[CHOICE] = st.session_state.pop("pending_report")
 if "report_message" in st.session_state:
     st.success(st.session_state.pop("report_message"))
-if st.session_state.get(PARAM_REPORT) not in entries:
-    st.session_state.pop(PARAM_REPORT, None)
+if st.session_state.get(CHOICE) not in entries:
+    st.session_state.pop(CHOICE, None)
 
 
 def label(ref: str) -> str:
@@ -53,8 +59,9 @@ def label(ref: str) -> str:
     return f"{SOURCE_LABELS[entry.source]} · {entry.name}" + (f" ({where})" if where else "")
 
 
-ref = st.selectbox("Rapport", list(entries), format_func=label, key=PARAM_REPORT, bind="query-params",
+ref = st.selectbox("Rapport", list(entries), format_func=label, key=CHOICE,
                    help="Standardrapporter for hvert område, dine egne og dem, kolleger har delt med kommunens ledere.")
+st.query_params[PARAM_REPORT] = st.session_state["report_in_url"] = ref
 entry = entries[ref]
 view, build, templates, extracts = st.tabs(["Vis rapporten", "Byg eller ret", "Skabeloner", "Udtræk"])
 
@@ -108,7 +115,7 @@ def store(suffix: str, as_new: bool) -> None:
     try:
         valid = checked(draft(suffix), catalogue)
         if as_new:
-            state[PARAM_REPORT] = saved_ref(saved.create_report(scope, name, valid, visibility))
+            state[CHOICE] = saved_ref(saved.create_report(scope, name, valid, visibility))
             state["report_message"] = f"Rapporten »{name.strip()}« er gemt."
         else:
             version = saved.save_report(scope, entry.saved_id, valid, name=name, visibility=visibility)
@@ -121,7 +128,7 @@ def store(suffix: str, as_new: bool) -> None:
 
 def remove() -> None:
     saved.delete_report(scope, entry.saved_id)
-    st.session_state.pop(PARAM_REPORT, None)
+    st.session_state.pop(CHOICE, None)
     st.session_state["report_message"] = f"Rapporten »{entry.name}« er slettet."
 
 

@@ -36,7 +36,7 @@ def page(demo, use_installation):
         at.session_state["authentication_status"] = True
         at.run()
         if report:
-            at.selectbox(key="rapport").set_value(report).run()
+            at.selectbox(key="report_choice").set_value(report).run()
         assert not at.exception, at.exception
         return at
     return run
@@ -44,7 +44,7 @@ def page(demo, use_installation):
 
 def test_the_reports_page_opens_a_standard_report_with_the_engines_figures(page, demo):
     at = page("reports.py", "standard:children-benchmark")
-    assert at.selectbox(key="rapport").value == "standard:children-benchmark"
+    assert at.selectbox(key="report_choice").value == "standard:children-benchmark"
     assert at.subheader[0].value == "Børn og unge: benchmark"
     engine = KpiEngine(load_catalogue(), load_groups(), demo.warehouse)
     first = at.dataframe[0].value
@@ -62,7 +62,7 @@ def test_a_leader_copies_a_report_saves_it_and_finds_it_opened(page, demo):
     mine = saved.list_reports(LEADER, demo.appstate)
     created = next(r for r in mine if r.name == "Voksne, kun botilbud")
     assert created.definition["kpis"] == ["K-VH-107-1000", "K-VH-108-1000"]
-    assert at.selectbox(key="rapport").value == f"saved:{created.report_id}"
+    assert at.selectbox(key="report_choice").value == f"saved:{created.report_id}"
     assert at.subheader[0].value == "Voksne, kun botilbud"
     assert resolve(LEADER, f"saved:{created.report_id}", demo.appstate).source == "own"
 
