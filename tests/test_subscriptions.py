@@ -194,3 +194,24 @@ def test_an_unreachable_server_fails_logged_and_the_next_run_waits(people, engin
     with smtp_server() as (mailbox, port):
         later = send_due(date(2026, 12, 5), 0.01, people.appstate, engine, settings(port))
         assert later.sent == 0 and not mailbox.to(address("abo_kollega"))  # not before its next attempt is due
+
+
+def test_the_send_command_reads_the_mail_settings_from_the_environment(people, use_installation, monkeypatch,
+                                                                         capsys):
+    from reports.__main__ import main
+
+    use_installation(people)
+    ref = a_report(people, "Fra kommandolinjen", "K-UBU-PLAC-1000")
+    subscription_id = subscribe(OWNER, ref, ["abo_kollega"], "csv", "link", "daily", people.appstate)
+    only(people, subscription_id)
+    with smtp_server() as (mailbox, port):
+        monkeypatch.setenv("OVERBLIK_SMTP_HOST", "127.0.0.1")
+        monkeypatch.setenv("OVERBLIK_SMTP_PORT", str(port))
+        monkeypatch.setenv("OVERBLIK_APP_URL", "https://overblik.svendborg.test/")
+        assert main(["send", "--today", "2026-12-06", "--retry-delay", "0.01"]) == 0
+        assert main(["send", "--today", "2026-12-06", "--retry-delay", "0.01"]) == 0
+        [mail] = mailbox.to(address("abo_kollega"))
+    assert f"https://overblik.svendborg.test/reports?rapport={ref}" in mail.get_body(("plain",)).get_content()
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("Udsendelse: 1 sendt, 0 fejlet")
+    assert out[1].startswith("Udsendelse: 0 sendt, 0 fejlet")
