@@ -64,14 +64,12 @@ for kpi_id in shown_ids:
     in_year = own[[p.year == year for p in own["period"]]]
     latest = in_year.iloc[-1] if len(in_year) else None
     state = status(kpi, target, latest["own_value"]) if latest is not None else None
-    overview.append({"Nøgletal": kpi.name,
+    overview.append({"Nøgletal": kpi.name, "Status": "Ingen tal" if state is None else state.label,
                      "Mål": f"{COMPARISON_WORDS[target.comparison]} {number(target.value, kpi.decimals)}",
                      "Seneste tal": None if latest is None else round(latest["own_value"], kpi.decimals),
-                     "Måned": None if latest is None else month_name(latest["period"]),
-                     "Status": "Ingen tal" if state is None else state.label,
                      "Sammenligningskommuner": None if latest is None else round(latest["group_value"], kpi.decimals),
                      "Hele landet": None if latest is None else round(latest["country_value"], kpi.decimals),
-                     "Enhed": kpi.unit})
+                     "Enhed": kpi.unit, "Måned": None if latest is None else month_name(latest["period"])})
     cards.append((kpi, target, frame, own, latest, state))
 
 st.subheader("Overblik")
@@ -80,7 +78,7 @@ show_table(pd.DataFrame(overview), dict.fromkeys(("Seneste tal", "Sammenlignings
            key="targets_overview", file_name=f"maal-{municipality}-{year}.csv")
 
 for kpi, target, frame, own, latest, state in cards:
-    with st.container(border=True):
+    with st.container(border=True, key=f"target-{kpi.id}"):
         st.subheader(kpi.name, help=kpi.description)
         if latest is None:
             st.info(f"Der er ingen tal for {year} i den valgte periode.")

@@ -15,6 +15,7 @@ import bcrypt
 import duckdb
 import pytest
 from sqlalchemy import insert, select
+from streamlit.testing.v1 import AppTest
 
 from data_access import audit, caseload, quarantine, trace, uploads, users
 from data_access.appstate import DEMO_USERS_FILE, AppState, UserRecord, audit_log
@@ -343,3 +344,41 @@ def _municipality_in_name(file_name: str) -> int | None:
 
 def _utc(text: str) -> datetime:
     return datetime.strptime(text, "%Y-%m-%d %H:%M")
+
+
+# --- the pages -----------------------------------------------------------------------------------
+
+ADMIN_PAGES = {"pages/admin_users.py": "Brugere og roller", "pages/admin_quarantine.py": "Karantæne",
+               "pages/admin_uploads.py": "Upload af data", "pages/admin_audit.py": "Logbog"}
+APP = str(Path(__file__).resolve().parent.parent / "app.py")
+
+
+def signed_in(username: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input[0].input(username)
+    at.text_input[1].input(f"demo-{username}")
+    at.button[0].click().run()
+    return at.run()
+
+
+@pytest.mark.parametrize("script", ADMIN_PAGES)
+def test_every_administrator_page_draws_for_the_administrator_and_refuses_everyone_else(demo, use_installation,
+                                                                                        script):
+    use_installation(demo)
+    at = signed_in("admin").switch_page(script).run()
+    assert not at.exception, at.exception
+    assert [t.value for t in at.title] == [ADMIN_PAGES[script]] and not at.error
+    for username in ("leder", "politiker", "sagsbehandler"):
+        refused = signed_in(username).switch_page(script).run()
+        assert [e.value for e in refused.error] == ["Siden hører ikke til din rolle."]
+        assert not refused.dataframe and not refused.title
+
+
+def test_the_users_page_lists_the_own_municipalitys_users_without_password_hashes(demo, use_installation):
+    use_installation(demo)
+    at = signed_in("admin").switch_page("pages/admin_users.py").run()
+    listed = at.dataframe[0].value
+    assert set(listed["Brugernavn"]) == set(users.list_users(ADMIN_479, demo.appstate)["username"])
+    assert {"admin", "leder", "politiker", "sagsbehandler"} <= set(listed["Brugernavn"])
+    assert "leder_kbh" not in set(listed["Brugernavn"])  # Copenhagen's leader, if another test added one
+    assert not any("$2b$" in str(value) for value in listed.to_numpy().ravel())

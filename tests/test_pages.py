@@ -91,7 +91,12 @@ def test_politician_sees_targets_in_plain_language(app):
     text = markdown_text(at)
     assert "Vi har " in text and "anbragte pr. 1.000 0-22-årige; målet er højst 7,5" in text
     assert "målet er omkring 100" in text
-    assert not at.dataframe  # no tables, and no person data, for politicians
+    # One table, the overview of the targets: aggregates only, never a person.
+    assert len(at.dataframe) == 1
+    overview = at.dataframe[0].value
+    assert list(overview.columns) == ["Nøgletal", "Status", "Mål", "Seneste tal", "Sammenligningskommuner",
+                                      "Hele landet", "Enhed", "Måned"]
+    assert "Anbragte pr. 1.000 0-22-årige" in set(overview["Nøgletal"])
 
 
 def test_admin_sees_the_etl_run_log(app, demo):
