@@ -10,7 +10,7 @@ from data_access import reports as saved
 from data_access.extracts import DATASETS
 from data_access.scope import AccessDenied, Role
 from kpi.catalogue import GRANULARITIES
-from locale_da import long_date
+from locale_da import local_time, long_date, month_label
 from reports.definition import (
     ANALYSIS,
     BENCHMARK,
@@ -34,6 +34,8 @@ from ui.tables import show_table
 PARAM_REPORT = "rapport"  # the opened report's reference in the URL, e.g. ?rapport=saved:12
 CHOICE = "report_choice"
 SOURCE_LABELS = {"standard": "Standard", "own": "Egen", "shared": "Delt"}
+LATEST_MONTHS, FIXED_PERIOD = "latest", "fixed"
+PERIOD_CHOICES = {LATEST_MONTHS: "De seneste måneder", FIXED_PERIOD: "Fast periode"}
 
 scope = page_scope(Role.LEADER)
 catalogue = data.engine().catalogue
@@ -98,14 +100,20 @@ def draft(suffix: str) -> dict:
     """The definition the build form holds, read from the widgets' state (also inside a button's callback)."""
     state = st.session_state
     kind = state.get(f"kind_{suffix}", BENCHMARK)
+    fixed = state.get(f"period_choice_{suffix}") == FIXED_PERIOD
     return {"schema_version": entry.definition["schema_version"], "kind": kind,
             "kpis": state.get(f"kpis_{suffix}", []),
             "dimensions": state.get(f"dims_{suffix}", []) if kind == ANALYSIS else [],
             "chart": state.get(f"chart_{suffix}", "line"), "description": state.get(f"description_{suffix}", ""),
             "filters": {"municipality": state.get(f"municipality_{suffix}") if kind == BENCHMARK else None,
-                        "last_months": int(state.get(f"months_{suffix}", 12)), "period_from": None,
-                        "period_to": None,
+                        "last_months": None if fixed else int(state.get(f"months_{suffix}", 12)),
+                        "period_from": month_text(state.get(f"span_{suffix}", (None, None))[0]) if fixed else None,
+                        "period_to": month_text(state.get(f"span_{suffix}", (None, None))[1]) if fixed else None,
                         "granularity": state.get(f"granularity_{suffix}", "month") if kind == ANALYSIS else "month"}}
+
+
+def month_text(day) -> str | None:
+    return None if day is None else f"{day:%Y-%m}"
 
 
 def store(suffix: str, as_new: bool) -> None:
@@ -156,11 +164,21 @@ with build:
                        index=codes.index(filters["municipality"]) if filters["municipality"] in codes else 0,
                        format_func=lambda m: "Læserens egen kommune" if m is None else data.municipality_name(m),
                        key=f"municipality_{suffix}")
-    middle.number_input("Antal måneder tilbage", 1, MAX_MONTHS, value=filters["last_months"] or 12,
-                        key=f"months_{suffix}", help="Regnet fra den seneste måned med data.")
-    right.selectbox("Periode", GRANULARITIES if kind == ANALYSIS else ["month"], format_func=GRANULARITY_LABELS.get,
-                    index=GRANULARITIES.index(filters["granularity"]) if kind == ANALYSIS else 0,
-                    key=f"granularity_{suffix}")
+    period_choice = middle.radio("Periodevalg", list(PERIOD_CHOICES), format_func=PERIOD_CHOICES.get,
+                                 index=0 if filters["last_months"] else 1, key=f"period_choice_{suffix}",
+                                 help="De seneste måneder følger med, når der kommer nye data, en fast periode ikke.")
+    if period_choice == LATEST_MONTHS:
+        middle.number_input("Antal måneder tilbage", 1, MAX_MONTHS, value=filters["last_months"] or 12,
+                            key=f"months_{suffix}", help="Regnet fra den seneste måned med data.")
+    else:
+        covered = data.months(scope)
+        chosen = [m for m in covered if (not filters["period_from"] or f"{m:%Y-%m}" >= filters["period_from"])
+                  and (not filters["period_to"] or f"{m:%Y-%m}" <= filters["period_to"])] or covered
+        middle.select_slider("Fra og til", covered, value=(chosen[0], chosen[-1]), format_func=month_label,
+                             key=f"span_{suffix}")
+    right.selectbox("Periodelængde", GRANULARITIES if kind == ANALYSIS else ["month"],
+                    format_func=GRANULARITY_LABELS.get, key=f"granularity_{suffix}",
+                    index=GRANULARITIES.index(filters["granularity"]) if kind == ANALYSIS else 0)
     left.selectbox("Diagram", list(CHARTS), format_func=CHARTS.get, index=list(CHARTS).index(definition["chart"]),
                    key=f"chart_{suffix}")
     middle.selectbox("Synlighed", list(saved.VISIBILITIES), format_func=saved.VISIBILITIES.get,
@@ -176,7 +194,10 @@ with build:
     if owned:
         save_changes.button("Gem ændringer", icon=":material/save:", on_click=store, args=(suffix, False))
         delete.button("Slet rapporten", icon=":material/delete:", on_click=remove)
-        st.caption(f"Version {entry.version}. Tidligere versioner gemmes, når du gemmer ændringer.")
+        history = saved.versions(scope, entry.saved_id)
+        st.caption(f"Version {entry.version}. Tidligere versioner gemmes, når du gemmer ændringer: "
+                   + "; ".join(f"version {v} gemt {local_time(at):%d.%m.%Y kl. %H:%M} af {by}"
+                               for v, at, by in history))
 
 # --- templates ---------------------------------------------------------------------------------------
 with templates:

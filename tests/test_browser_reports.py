@@ -60,6 +60,11 @@ def choose(page, widget_label: str, option: str) -> None:
 
 
 def test_a_leader_builds_saves_and_subscribes_a_colleague_who_gets_the_right_figures(server, page, demo, colleague):
+    from ui.menus import leader
+
+    if "pages/reports.py" not in [path for path, _, _ in leader.PAGES]:
+        pytest.fail("The leader's menu lacks the report pages: add *reports.PAGES (ui/menus/reports.py) to "
+                    "ui/menus/leader.py")
     sign_in(page, server, "leder", "Nøgletal og sammenligning")
     open_page(page, "Rapporter")
     choose(page, "Rapport", "Standard · Børn og unge: benchmark (Børn og unge)")

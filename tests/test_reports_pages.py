@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -65,6 +66,22 @@ def test_a_leader_copies_a_report_saves_it_and_finds_it_opened(page, demo):
     assert at.selectbox(key="report_choice").value == f"saved:{created.report_id}"
     assert at.subheader[0].value == "Voksne, kun botilbud"
     assert resolve(LEADER, f"saved:{created.report_id}", demo.appstate).source == "own"
+
+
+def test_an_analysis_report_with_a_fixed_period_is_saved_as_chosen(page, demo):
+    at = page("reports.py", "standard:children-analysis")
+    suffix = "standard_children-analysis"
+    at.text_input(key=f"name_{suffix}").input("Første halvår 2026")
+    at.radio(key=f"period_choice_{suffix}").set_value("fixed").run()
+    at.select_slider(key=f"span_{suffix}").set_range(date(2026, 1, 1), date(2026, 6, 1))
+    at.button[0].click()
+    at.run()
+    assert not at.exception, at.exception
+    created = next(r for r in saved.list_reports(LEADER, demo.appstate) if r.name == "Første halvår 2026")
+    assert created.definition["filters"] == {"municipality": None, "last_months": None, "period_from": "2026-01",
+                                             "period_to": "2026-06", "granularity": "quarter"}
+    assert created.definition["dimensions"] == ["age_band", "sex"]
+    assert "1. kvartal 2026 – 2. kvartal 2026" in at.caption[0].value
 
 
 def test_the_subscriptions_page_subscribes_a_colleague_and_shows_who_gets_what(page, demo):
