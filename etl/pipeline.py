@@ -267,13 +267,16 @@ class _Loader:
         outcome = _prepare(self.con, path, contract, groups, self.plan)
         self.read.append(outcome)
         if outcome.status == "rejected":
+            outcome.sha256 = _sha256(path)
             self._done(outcome)
             return outcome
         try:
             raw = read_into(self.con, path, contract, self.workdir)
         except FileRejected as error:
+            outcome.sha256 = _sha256(path)
             self._done(_rejected(outcome, str(error)))
             return outcome
+        outcome.sha256 = raw.sha256 or _sha256(path)  # most readers hash the bytes as they read them
         outcome.message = "; ".join(raw.notes)
         if raw.rows_read >= SMALL_FILE_ROWS:
             self._record(outcome, validate_file(self.con, raw, contract, path.name, outcome.extract_date,
@@ -314,7 +317,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, gro
              plan: _Plan) -> FileOutcome:
     """The file's outcome so far: rejected already if its name, date or municipality rules it out."""
     stat = path.stat()
-    outcome = FileOutcome(path.name, contract.source, "loaded", title=contract.title, sha256=_sha256(path),
+    outcome = FileOutcome(path.name, contract.source, "loaded", title=contract.title,
                           size=stat.st_size, mtime_ns=stat.st_mtime_ns)
     try:
         outcome.extract_date = datetime.strptime(groups["date"], "%Y%m%d").date()

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import codecs
 import csv
+import hashlib
 import io
 import re
 import xml.parsers.expat
@@ -48,6 +49,7 @@ class RawFile:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reader: str = "duckdb"  # which reader took the file: duckdb | python
+    sha256: str = ""  # the file's digest where the reader read all its bytes anyway; else left to the caller
 
 
 def read_into(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, workdir: Path) -> RawFile:
@@ -58,8 +60,10 @@ def read_into(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, wo
         return _read_delimited(con, path, contract, workdir)
     if contract.format == "jsonl":
         return _duckdb_jsonl(con, path, contract)
-    table, result = _read_xml(path.read_bytes(), contract)
+    data = path.read_bytes()
+    table, result = _read_xml(data, contract)
     _register(con, table)
+    result.sha256 = hashlib.sha256(data).hexdigest()
     return result
 
 
@@ -137,7 +141,7 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
     start = len(_UTF8_BOM) if head[:3] == _UTF8_BOM else 0
     first_break = head.find(b"\n", start)
     header_bytes = head[start:first_break if first_break >= 0 else len(head)]
-    lines, irregular = _line_structure(path)
+    lines, irregular, digest = _line_structure(path)
     readable = path
     if contract.encoding == "cp1252":
         readable = workdir / (path.name + ".utf8")
@@ -151,23 +155,28 @@ def _read_delimited(con: duckdb.DuckDBPyConnection, path: Path, contract: Contra
     except StopIteration:
         raise FileRejected("filens første linje kan ikke læses som kolonneoverskrifter") from None
     notes = _check_header(header, contract)
-    if irregular:
-        return _python_delimited(con, readable, contract, notes)
-    result = _duckdb_delimited(con, readable, contract, header, lines, notes)
-    return result if result is not None else _python_delimited(con, readable, contract, notes)
+    result = None if irregular else _duckdb_delimited(con, readable, contract, header, lines, notes)
+    result = result if result is not None else _python_delimited(con, readable, contract, notes)
+    result.sha256 = digest
+    return result
 
 
-def _line_structure(path: Path) -> tuple[int, bool]:
-    """Physical lines, and whether the file has a blank (or whitespace-only) line: then the exact reader is needed."""
-    lines, irregular, tail = 0, False, b""
+def _line_structure(path: Path) -> tuple[int, bool, str]:
+    """Physical lines, whether the file has a blank (or whitespace-only) line (then the exact reader is
+    needed), and the file's SHA-256: one pass over the bytes for all three."""
+    lines, irregular, tail, digest = 0, False, b"", hashlib.sha256()
     with open(path, "rb") as handle:
         for block in iter(lambda: handle.read(1 << 24), b""):
+            digest.update(block)
             lines += block.count(b"\n")
-            irregular = irregular or _BLANK_LINE.search(tail + block) is not None
-            tail = (tail + block)[-4096:]
+            # The block, and the seam with the one before; a blank line longer than the seam window is
+            # missed here, and then DuckDB's line count disagrees and the exact reader takes the file.
+            irregular = irregular or _BLANK_LINE.search(block) is not None \
+                or _BLANK_LINE.search(tail + block[:4096]) is not None
+            tail = block[-4096:] if len(block) >= 4096 else (tail + block)[-4096:]
     last_line = tail.rsplit(b"\n", 1)[-1]
     irregular = irregular or (last_line != b"" and not last_line.strip())
-    return lines + (0 if tail.endswith(b"\n") else 1), irregular
+    return lines + (0 if tail.endswith(b"\n") else 1), irregular, digest.hexdigest()
 
 
 def _transcode_cp1252(source: Path, target: Path) -> None:
