@@ -24,7 +24,9 @@ def show_table(frame: pd.DataFrame, decimals: dict[str, int] | None = None, *, k
             formats[column] = lambda value, p=pattern: "" if pd.isna(value) else value.strftime(p)
         elif column not in formats:
             formats[column] = lambda value: "" if missing(value) else str(value)
-    st.dataframe(frame.style.format(formats), hide_index=True, width="stretch", height=height, key=key)
+    # The Styler skips its formatters for missing values; Streamlit shows those as the placeholder.
+    st.dataframe(frame.style.format(formats), hide_index=True, width="stretch", height=height, key=key,
+                 placeholder="–")
     csv_column, excel_column, _ = st.columns([1, 1, 4])
     csv_column.download_button("Hent som CSV", data=to_csv(frame), file_name=file_name, mime="text/csv",
                                icon=":material/download:", key=f"{key}_csv")
