@@ -15,6 +15,7 @@ from locale_da import number
 
 from .browser import download_csv
 from .helpers import ARTIFACTS
+from .test_browser_admin import choose
 
 pytestmark = pytest.mark.browser
 
@@ -54,14 +55,19 @@ def test_politician_sees_targets_against_real_figures_and_shares_a_filtered_view
     page.screenshot(path=ARTIFACTS / "politician-targets.png", full_page=True)
 
     # The area filter narrows the targets and is written into the link.
-    page.get_by_test_id("stSidebar").get_by_role("combobox", name="Område").click()
-    page.get_by_role("option", name="Økonomi").click()
-    settle(page)
+    choose(page, "Område", "Økonomi", "stSidebar")
     expect(page).to_have_url(re.compile(r"[?&]omraade=" + re.escape(quote("Økonomi"))))
     expect(page.get_by_role("heading", name="Budgetforbrug, det specialiserede socialområde")).to_be_visible()
     expect(page.get_by_role("heading", name="Anbragte pr. 1.000 0-22-årige")).to_have_count(0)
     shared = page.url
     page.screenshot(path=ARTIFACTS / "politician-economy.png", full_page=True)
+
+    # Another municipality's targets, as aggregates beside its own comparison group.
+    choose(page, "Kommune", "Middelfart", "stSidebar")
+    expect(page.get_by_text("Byrådets måltal for 2026 for Middelfart Kommune", exact=False)).to_be_visible()
+    expect(page.get_by_text(re.compile(r"^Middelfart har [0-9,]+ %; målet er omkring 100,0\.$"))).to_be_visible()
+    expect(page.get_by_test_id("stException")).to_have_count(0)
+    choose(page, "Kommune", "Svendborg", "stSidebar")
 
     page.get_by_role("button", name="Log ud").click()
     expect(page.get_by_label("Brugernavn")).to_be_visible(timeout=15_000)
