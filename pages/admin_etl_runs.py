@@ -36,3 +36,5 @@ shown_files = files.rename(columns={
 shown_files["Status"] = shown_files["Status"].map({"loaded": "Indlæst", "rejected": "Afvist"})
 show_table(shown_files, {"Rækker læst": 0, "Indlæst": 0, "Karantæne": 0}, key="run_files",
            file_name=f"dataindlaesning-{run_id}.csv")
+if files["rows_quarantined"].sum():
+    st.page_link("pages/admin_quarantine.py", label="Se rækkerne i karantæne", icon=":material/report:")
