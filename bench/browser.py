@@ -23,3 +23,19 @@ def sign_in(page: Page, url: str, username: str, heading: str) -> None:
     settle(page)
     expect(page.get_by_role("heading", name=heading)).to_have_count(1)
     expect(page.get_by_label("Brugernavn")).to_have_count(0)
+
+
+def open_page(page: Page, title: str) -> None:
+    """Open a page through the top menu, as a user would: a plain link, or an entry in one of the menu's
+    sections (each a drop-down)."""
+    link = page.get_by_test_id("stTopNav").get_by_role("link", name=title, exact=True)
+    if link.count() == 0:
+        for section in page.get_by_test_id("stTopNavSection").all():
+            section.click()
+            link = page.get_by_role("menuitem", name=title, exact=True)
+            if link.count():
+                break
+            page.keyboard.press("Escape")
+    link.click()
+    expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=30_000)
+    settle(page)

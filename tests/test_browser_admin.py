@@ -14,7 +14,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import select
 
-from bench.browser import settle, sign_in
+from bench.browser import open_page, settle, sign_in
 from data_access.appstate import audit_log, users
 
 from .browser import download_csv
@@ -23,12 +23,6 @@ from .helpers import ARTIFACTS
 pytestmark = pytest.mark.browser
 
 TARGET_YEAR = 2031  # a year no page shows by default and no other test reads
-
-
-def open_page(page: Page, title: str) -> None:
-    page.get_by_role("link", name=title).click()
-    expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=30_000)
-    settle(page)
 
 
 def choose(page: Page, label: str, option: str, area: str = "stMain") -> None:

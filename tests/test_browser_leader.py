@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import Page, expect
 from sqlalchemy import text
 
-from bench.browser import settle, sign_in
+from bench.browser import open_page, settle, sign_in
 from locale_da import number
 
 from .browser import download_csv, metric_value
@@ -133,8 +133,7 @@ def test_leader_journey_from_the_overview_to_a_note(server, page, demo, october)
     settle(page)
     expect(page.get_by_text(note)).to_be_visible()
     shot(page, "5-note")
-    page.get_by_role("link", name="Nøgletal og sammenligning").click()
-    settle(page)
+    open_page(page, "Nøgletal og sammenligning")
     expect(tile.get_by_text("1 note")).to_be_visible()
 
     page.get_by_role("button", name="Log ud").click()

@@ -5,13 +5,11 @@ Every figure checked here is computed independently, with plain SQL on the demo 
 
 from __future__ import annotations
 
-import re
-
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import expect
 from sqlalchemy import text
 
-from bench.browser import settle, sign_in
+from bench.browser import open_page, settle, sign_in
 from data_access.scope import Role
 from kpi.catalogue import load_catalogue
 from kpi.engine import KpiEngine
@@ -29,17 +27,6 @@ PERIOD = "BETWEEN DATE '2024-11-01' AND DATE '2026-10-01'"
 
 def sql(installation, statement: str):
     return installation.warehouse.query(text(statement))
-
-
-def open_page(page: Page, title: str) -> None:
-    """Through the top menu, as a user would; pages that do not fit sit under "N more"."""
-    link = page.get_by_role("link", name=title)
-    if link.count() == 0:
-        page.get_by_text(re.compile(r"^\d+ more$")).click()
-        link = page.get_by_role("menuitem", name=title)
-    link.click()
-    expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=30_000)
-    settle(page)
 
 
 def test_leader_works_through_the_operations_pages(server, page, demo):

@@ -5,14 +5,13 @@ the decrypted PDF's figures are those of the KPI engine."""
 from __future__ import annotations
 
 import io
-import re
 from datetime import date
 
 import pytest
 from playwright.sync_api import expect
 from pypdf import PdfReader
 
-from bench.browser import settle, sign_in
+from bench.browser import open_page, settle, sign_in
 from data_access import reports as saved
 from data_access.appstate import UserRecord
 from data_access.scope import Role
@@ -40,17 +39,6 @@ def colleague(demo):
     return COLLEAGUE
 
 
-def open_page(page, title: str) -> None:
-    """Through the top menu, as a user would; pages that do not fit sit under "N more"."""
-    link = page.get_by_role("link", name=title)
-    if link.count() == 0:
-        page.get_by_text(re.compile(r"^\d+ more$")).click()
-        link = page.get_by_role("menuitem", name=title)
-    link.click()
-    expect(page.get_by_role("heading", name=title).first).to_be_visible(timeout=30_000)
-    settle(page)
-
-
 def choose(page, widget_label: str, option: str) -> None:
     """Pick an option of a selectbox or multiselect by its label."""
     page.get_by_test_id("stMain").locator(
@@ -60,11 +48,6 @@ def choose(page, widget_label: str, option: str) -> None:
 
 
 def test_a_leader_builds_saves_and_subscribes_a_colleague_who_gets_the_right_figures(server, page, demo, colleague):
-    from ui.menus import leader
-
-    if "pages/reports.py" not in [path for path, _, _ in leader.PAGES]:
-        pytest.fail("The leader's menu lacks the report pages: add *reports.PAGES (ui/menus/reports.py) to "
-                    "ui/menus/leader.py")
     sign_in(page, server, "leder", "Nøgletal og sammenligning")
     open_page(page, "Rapporter")
     choose(page, "Rapport", "Standard · Børn og unge: benchmark (Børn og unge)")

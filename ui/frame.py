@@ -11,14 +11,13 @@ from locale_da import local_time, long_date
 
 from . import data, filters
 from .auth import sign_out
-from .menus import PAGES
+from .menus import PAGES, Menu, MenuEntry
 
 
 def run(user: UserRecord) -> None:
     scope = user.scope()
     st.session_state["scope"] = scope
-    pages = [st.Page(path, title=title, icon=icon) for path, title, icon in PAGES[scope.role]]
-    page = st.navigation(pages, position="top")
+    page = st.navigation(_pages(PAGES[scope.role]), position="top")
     with st.sidebar:
         st.markdown(f"**{user.display_name}**  \n{scope.role.label}, {data.municipality_name(scope.municipality_code)}"
                     " Kommune")
@@ -39,6 +38,12 @@ def run(user: UserRecord) -> None:
         st.error(str(error))
     except WarehouseMissing as error:
         st.warning(str(error))
+
+
+def _pages(menu: Menu) -> list[st.Page] | dict[str, list[st.Page]]:
+    def made(entries: list[MenuEntry]) -> list[st.Page]:
+        return [st.Page(path, title=title, icon=icon) for path, title, icon in entries]
+    return {section: made(entries) for section, entries in menu.items()} if isinstance(menu, dict) else made(menu)
 
 
 def _data_date() -> None:
