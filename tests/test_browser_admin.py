@@ -95,19 +95,30 @@ def test_admin_manages_a_user_reads_quarantine_uploads_targets_and_audits(server
         expect(theirs.get_by_role("heading", name="Mål og resultater").first).to_be_visible(timeout=60_000)
         settle(theirs)
 
-        # Disabled: locked out at their next click, and the password no longer opens the door.
-        page.get_by_role("button", name="Spær bruger").click()
-        settle(page)
-        expect(page.get_by_text(f"Brugeren {username} er spærret.")).to_be_visible()
-        assert demo.appstate.user(username) is None
-        choose(theirs, "Område", "Økonomi", "stSidebar")
-        # The app says so and signs them out; the sign-out reruns the app to the login form.
-        expect(theirs.get_by_label("Brugernavn")).to_be_visible(timeout=30_000)
-        expect(theirs.get_by_role("heading", name="Mål og resultater")).to_have_count(0)
-        theirs.screenshot(path=ARTIFACTS / "admin-disabled-user-locked-out.png", full_page=True)
+        # A second browser of theirs, signed in too, that they will come back to later.
         fresh = browser.new_context(viewport={"width": 1400, "height": 1000}, locale="da-DK")
         try:
             again = fresh.new_page()
+            sign_in_with(again, server, username, password)
+            expect(again.get_by_role("heading", name="Mål og resultater").first).to_be_visible(timeout=60_000)
+            settle(again)
+
+            # Disabled: locked out at their next click, and the password no longer opens the door.
+            page.get_by_role("button", name="Spær bruger").click()
+            settle(page)
+            expect(page.get_by_text(f"Brugeren {username} er spærret.")).to_be_visible()
+            assert demo.appstate.user(username) is None
+            choose(theirs, "Område", "Økonomi", "stSidebar")
+            # The app says so and signs them out; the sign-out reruns the app to the login form.
+            expect(theirs.get_by_label("Brugernavn")).to_be_visible(timeout=30_000)
+            expect(theirs.get_by_role("heading", name="Mål og resultater")).to_have_count(0)
+            theirs.screenshot(path=ARTIFACTS / "admin-disabled-user-locked-out.png", full_page=True)
+            # Coming back with the remembered login: the login form, no error, and the cookie forgotten.
+            again.reload()
+            expect(again.get_by_label("Brugernavn")).to_be_visible(timeout=30_000)
+            settle(again)
+            expect(again.get_by_test_id("stException")).to_have_count(0)
+            assert "overblik_login" not in {c["name"] for c in fresh.cookies()}
             sign_in_with(again, server, username, password)
             expect(again.get_by_text("Forkert brugernavn eller adgangskode.")).to_be_visible(timeout=15_000)
         finally:

@@ -42,8 +42,14 @@ def _login_form(authenticator: stauth.Authenticate) -> None:
     try:
         authenticator.login(location="main", fields=LOGIN_FIELDS, key="login")
     except LoginError:
-        # A remembered login for a user who no longer exists.
-        authenticator.logout(location="unrendered")
+        # A remembered login for a user who is disabled or deleted (the check of the cookie comes before the
+        # form is drawn). logout() would refuse, since this session never signed in: forget the cookie, tell
+        # the library not to read it again in this session, and draw the form.
+        authenticator.cookie_controller.delete_cookie()
+        for key in ("authentication_status", "username", "name", "roles"):
+            st.session_state.pop(key, None)
+        st.session_state["logout"] = True
+        authenticator.login(location="main", fields=LOGIN_FIELDS, key="login")
     if st.session_state.get("authentication_status") is False:
         st.error("Forkert brugernavn eller adgangskode.")
 
