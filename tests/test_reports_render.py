@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 from pypdf import PdfReader
 
-from data_access.notes import add_note
+from data_access.notes import add_note, notes
 from data_access.scope import Role
 from kpi.catalogue import load_catalogue
 from kpi.engine import KpiEngine
@@ -47,7 +47,13 @@ def test_a_benchmark_report_in_excel_holds_the_engines_figures_as_numbers(demo, 
     report = render(definition, LEADER, "Test", engine, demo.appstate)
     assert report.period == "maj 2026 – oktober 2026" and report.data_as_of == date(2026, 11, 1)
     book = sheets(excel(report))
-    assert list(book) == ["Om rapporten", "1 Anbragte pr. 1.000 0-22-årige", "2 Budgetforbrug, det specialise"]
+    # Notes other tests wrote on these figures in the shared demo store come along on a sheet of their own.
+    written = notes(LEADER, definition["kpis"], [f"2026-{month:02d}" for month in range(5, 11)],
+                    appstate=demo.appstate)
+    assert list(book) == ["Om rapporten", "1 Anbragte pr. 1.000 0-22-årige", "2 Budgetforbrug, det specialise",
+                          *(["Bemærkninger"] if len(written) else [])]
+    remarks = " ".join(str(row[0]) for row in book.get("Bemærkninger", []))
+    assert all(text in remarks for text in written["text"])
     assert ("Data pr.", "1. november 2026") in book["Om rapporten"]
     for sheet, kpi_id in zip(list(book)[1:], definition["kpis"], strict=True):
         expected = engine.benchmark(LEADER, kpi_id, 479, date(2026, 5, 1), date(2026, 10, 1))
