@@ -55,7 +55,7 @@ def test_a_benchmark_report_in_excel_holds_the_engines_figures_as_numbers(demo, 
     remarks = " ".join(str(row[0]) for row in book.get("Bemærkninger", []))
     assert all(text in remarks for text in written["text"])
     assert ("Data pr.", "1. november 2026") in book["Om rapporten"]
-    for sheet, kpi_id in zip(list(book)[1:], definition["kpis"], strict=True):
+    for sheet, kpi_id in zip(list(book)[1:3], definition["kpis"], strict=True):
         expected = engine.benchmark(LEADER, kpi_id, 479, date(2026, 5, 1), date(2026, 10, 1))
         header, *rows = book[sheet]
         assert header[0] == "Periode" and header[3] == "Svendborg" and header[4].startswith("Sammenligningskommuner")
