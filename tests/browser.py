@@ -1,6 +1,6 @@
 """Browser-test fixtures: the real Streamlit server on the demo installation, and the system Chromium.
 
-Browser test modules import these fixtures; each module gets its own server.
+One server and one browser serve every browser test module; each test opens its own browser context.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from bench.server import CHROMIUM, CHROMIUM_ARGS, free_port, start_server, wait_
 from .helpers import ARTIFACTS
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def server(demo):
     ARTIFACTS.mkdir(exist_ok=True)
     port = free_port()
@@ -30,7 +30,7 @@ def server(demo):
         process.wait(timeout=20)
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def browser():
     if not Path(CHROMIUM).exists():
         pytest.fail(f"{CHROMIUM} is missing: `make test` installs Debian's chromium package")
