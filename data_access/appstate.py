@@ -137,6 +137,16 @@ class AppState:
         self.url = url
         self.engine = _make_engine(url)
         metadata.create_all(self.engine)
+        self._ensured: set[str] = set()
+
+    def ensure_tables(self, *tables: Table) -> AppState:
+        """Create tables that modules imported after this store was opened define on its metadata (notes,
+        reports, subscriptions), once per store."""
+        missing = [t for t in tables if t.name not in self._ensured]
+        if missing:
+            metadata.create_all(self.engine, tables=missing, checkfirst=True)
+            self._ensured.update(t.name for t in missing)
+        return self
 
     # --- users ---------------------------------------------------------------------------
 

@@ -42,9 +42,6 @@ kpi_note = Table(
     Column("updated_at", DateTime, nullable=False),
 )
 
-_created: set[str] = set()
-
-
 class NoteError(ValueError):
     """A note that cannot be stored as written; the message is Danish."""
 
@@ -126,8 +123,4 @@ def _checked(text: str) -> str:
 
 def _store(appstate: AppState | None) -> AppState:
     """The store, with the notes table in it: a store created before this module was imported lacks it."""
-    store = appstate or current_appstate()
-    if store.url not in _created:
-        kpi_note.create(store.engine, checkfirst=True)
-        _created.add(store.url)
-    return store
+    return (appstate or current_appstate()).ensure_tables(kpi_note)

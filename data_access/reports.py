@@ -65,9 +65,6 @@ report_version = Table(
     Column("saved_at", DateTime, nullable=False),
 )
 
-_created: set[str] = set()
-
-
 class ReportError(ValueError):
     """A report that cannot be stored as asked; the message is Danish."""
 
@@ -219,8 +216,4 @@ def _checked_visibility(visibility: str) -> str:
 
 def _store(appstate: AppState | None) -> AppState:
     """The store, with the report tables in it: a store created before this module was imported lacks them."""
-    store = appstate or current_appstate()
-    if store.url not in _created:
-        metadata.create_all(store.engine, tables=[report, report_version], checkfirst=True)
-        _created.add(store.url)
-    return store
+    return (appstate or current_appstate()).ensure_tables(report, report_version)

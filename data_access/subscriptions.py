@@ -87,9 +87,6 @@ delivery = Table(
     UniqueConstraint("subscription_id", "period_key", "recipient", name="one_delivery_per_period"),
 )
 
-_created: set[str] = set()
-
-
 class SubscriptionError(ValueError):
     """A subscription that cannot be stored as asked; the message is Danish."""
 
@@ -323,8 +320,4 @@ def _check_choice(value: str, choices: dict[str, str], what: str) -> None:
 
 def _store(appstate: AppState | None) -> AppState:
     """The store, with the subscription tables in it: a store created before this module was imported lacks them."""
-    store = appstate or current_appstate()
-    if store.url not in _created:
-        metadata.create_all(store.engine, tables=[subscription, subscription_recipient, delivery], checkfirst=True)
-        _created.add(store.url)
-    return store
+    return (appstate or current_appstate()).ensure_tables(subscription, subscription_recipient, delivery)
