@@ -242,7 +242,7 @@ choices = {k.id: k for k in data.kpis(chosen.area)}
 
 st.title("Analyse af nøgletal")
 kpi = choices[chosen_kpi(list(choices))]
-frame = analysis.benchmark(scope, kpi.id, chosen.municipality_code, chosen.start, chosen.end)
+frame = data.benchmark(scope, kpi.id, chosen.municipality_code, chosen.start, chosen.end)
 peers = frame.attrs["peers"]
 in_data = frame.attrs["municipalities_in_data"]
 labels = {"own": name, "group": f"Sammenligningskommuner ({len(peers)})",

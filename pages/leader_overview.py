@@ -72,7 +72,7 @@ if not any(t.own is not None for t in tiles):
     st.stop()
 note_counts = (analysis.notes(scope, None, chosen.start, chosen.end)["kpi_id"].value_counts().to_dict()
                if chosen.is_own else {})
-in_data = analysis.benchmark(scope, tiles[0].kpi.id, chosen.municipality_code, chosen.start,
+in_data = data.benchmark(scope, tiles[0].kpi.id, chosen.municipality_code, chosen.start,
                              chosen.end).attrs["municipalities_in_data"] if tiles else 0
 everyone = "Hele landet" if in_data >= 98 else f"Alle {in_data} kommuner i data"
 

@@ -59,7 +59,7 @@ def _trend_start(own: pd.DataFrame, latest: pd.Series) -> pd.Series | None:
 overview, cards = [], []
 for kpi_id in shown_ids:
     kpi, target = data.kpi(kpi_id), by_kpi[kpi_id]
-    frame = politician.benchmark(scope, kpi_id, municipality, chosen.start, chosen.end)
+    frame = data.benchmark(scope, kpi_id, municipality, chosen.start, chosen.end)
     own = frame.dropna(subset=["own_value"])
     in_year = own[[p.year == year for p in own["period"]]]
     latest = in_year.iloc[-1] if len(in_year) else None

@@ -22,7 +22,7 @@ from kpi.node import MONTHS_IN, follow, root
 from kpi.trace import Trace, trace
 from locale_da import number
 
-from .data import CACHE_SECONDS, engine, kpis, version
+from .data import CACHE_SECONDS, benchmark, engine, kpis, version
 
 Path = tuple[tuple[str, str | None], ...]
 
@@ -38,16 +38,6 @@ class Tile:
     country: float | None
     trend: list[float]  # the municipality's values over the period, oldest first
     verdict: str | None  # better | worse | level | inside | outside, or None where the KPI says nothing
-
-
-def benchmark(scope: UserScope, kpi_id: str, municipality: int, start: date, end: date) -> pd.DataFrame:
-    return _benchmark(scope, kpi_id, municipality, start, end, version())
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner=False)
-def _benchmark(scope: UserScope, kpi_id: str, municipality: int, start: date, end: date,
-               warehouse_version: str) -> pd.DataFrame:
-    return engine().benchmark(scope, kpi_id, municipality, start, end)
 
 
 def tiles(scope: UserScope, area: str | None, municipality: int, start: date, end: date) -> list[Tile]:

@@ -11,7 +11,7 @@ from datetime import date
 import pandas as pd
 import streamlit as st
 
-from data_access import caseload, meta
+from data_access import meta
 from data_access.appstate import current_appstate
 from data_access.scope import UserScope
 from data_access.warehouse import current_warehouse
@@ -72,22 +72,15 @@ def kpis(area: str | None = None) -> list[Kpi]:
     return [k for k in load_catalogue().kpis.values() if area is None or k.area == area]
 
 
-def benchmark(scope: UserScope, kpi_id: str) -> pd.DataFrame:
-    return _benchmark(scope, kpi_id, version())
+def benchmark(scope: UserScope, kpi_id: str, municipality: int, start: date, end: date) -> pd.DataFrame:
+    """The municipality beside its group, region and country in the period (KpiEngine.benchmark)."""
+    return _benchmark(scope, kpi_id, municipality, start, end, version())
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner="Beregner nøgletal …")
-def _benchmark(scope: UserScope, kpi_id: str, warehouse_version: str) -> pd.DataFrame:
-    return engine().benchmark(scope, kpi_id)
-
-
-def my_cases(scope: UserScope) -> pd.DataFrame:
-    return _my_cases(scope, version())
-
-
-@st.cache_data(ttl=CACHE_SECONDS, show_spinner="Henter dine sager …")
-def _my_cases(scope: UserScope, warehouse_version: str) -> pd.DataFrame:
-    return caseload.my_cases(scope)
+def _benchmark(scope: UserScope, kpi_id: str, municipality: int, start: date, end: date,
+               warehouse_version: str) -> pd.DataFrame:
+    return engine().benchmark(scope, kpi_id, municipality, start, end)
 
 
 def targets(scope: UserScope, year: int) -> list[Target]:
