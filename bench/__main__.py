@@ -4,6 +4,8 @@
     python -m bench --profile demo      (make bench PROFILE=demo) the demo only, about a minute
     python -m bench kpis --warehouse W  the KPI queries alone, on the existing warehouse W (a directory
                                         with current.duckdb, or a .duckdb file; default: the configured one)
+    python -m bench kpis --kpi ID ...   some KPIs only (repeatable); written to --output or the temporary
+                                        directory, never over latest-kpis.json
 
 Demo: generation, the ETL beside DuckDB alone reading the same files, KPI and caseload queries,
 server start and, in the real browser, each role's time from pressing "Log ind" to its page
@@ -124,9 +126,12 @@ def measure(profile: str) -> dict:
     return results
 
 
-def write(results: dict) -> Path:
-    RESULTS.mkdir(parents=True, exist_ok=True)
+def write(results: dict, output: Path | None = None) -> Path:
     text = json.dumps(results, indent=2, ensure_ascii=False) + "\n"
+    if output is not None:
+        output.write_text(text, encoding="utf-8")
+        return output
+    RESULTS.mkdir(parents=True, exist_ok=True)
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     (RESULTS / f"{results['profile']}-{stamp}.json").write_text(text, encoding="utf-8")
     latest = RESULTS / f"latest-{results['profile']}.json"
@@ -134,10 +139,10 @@ def write(results: dict) -> Path:
     return latest
 
 
-def measure_kpis(warehouse: Path | None, runs: int) -> dict:
+def measure_kpis(warehouse: Path | None, runs: int, kpi_ids: list[str] | None = None) -> dict:
     """The KPI queries alone, on an existing warehouse: nothing is generated or loaded."""
     results = header("kpis")
-    results["kpis"] = kpis.measure(warehouse or load_settings().warehouse_dir, runs)
+    results["kpis"] = kpis.measure(warehouse or load_settings().warehouse_dir, runs, kpi_ids=kpi_ids)
     results["targets"] = national.verdicts(results, kpis.TARGETS)
     return results
 
@@ -149,15 +154,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--profile", choices=("demo", "national", "all"), default="all")
     parser.add_argument("--warehouse", type=Path, help="with kpis: the warehouse directory or .duckdb file")
     parser.add_argument("--runs", type=int, default=kpis.RUNS, help="with kpis: timed runs per query")
+    parser.add_argument("--kpi", action="append", metavar="ID", help="with kpis: only this KPI (repeatable)")
+    parser.add_argument("--output", type=Path, help="with kpis: write the results here instead of bench/results/")
     args = parser.parse_args(argv)
-    if args.part is None and args.warehouse is not None:
-        parser.error("--warehouse hører til kpis (python -m bench kpis --warehouse …)")
+    if args.part is None and (args.warehouse, args.kpi, args.output) != (None, None, None):
+        parser.error("--warehouse, --kpi og --output hører til kpis (python -m bench kpis --warehouse …)")
+    if args.kpi and args.output is None:  # a partial run never replaces latest-kpis.json
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        args.output = Path(tempfile.gettempdir()) / f"overblik-kpis-partial-{stamp}.json"
     profiles = ("kpis",) if args.part == "kpis" else ("demo", "national") if args.profile == "all" else (
         args.profile,)
     missed = 0
     for profile in profiles:
-        results = measure_kpis(args.warehouse, args.runs) if profile == "kpis" else measure(profile)
-        path = write(results)
+        results = measure_kpis(args.warehouse, args.runs, args.kpi) if profile == "kpis" else measure(profile)
+        path = write(results, args.output)
         print(json.dumps(results, indent=2, ensure_ascii=False))
         if "kpis" in results:
             print()
