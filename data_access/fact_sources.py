@@ -34,6 +34,9 @@ a case is built from rows of several kinds, ``fact_row`` names the kind:
 - agg_youth_support_month: an 18-22-year-old placed before 18, in each month after the last placement
   month before 18 (lineage: that placement's grant), with the grant that gives youth support in the
   month (``support_grant_key``); the supported are the rows with one (lineage: the support grant).
+- agg_placement_breakdown_month: each placement in every month whose 12-month window (from the first
+  month of the history) it was active in (``placements``: 1), ``breakdown`` 1 if it ended in breakdown
+  within the window (its end reason in dim_end_reason), with its age on its last day in the window.
 - agg_forecast_month: the grants active at the month's end (``commitment``: their disposition to
   31 December), and for the forecast the year's postings so far (``posting``) and, against the
   budget, the corrected budget line (``budget``, with a minus).
@@ -79,11 +82,13 @@ from etl.derive import (
     STAIRCASE_MONTHS,
     YOUTH_SUPPORT_LAST_AGE,
 )
+from etl.derive_transitions import BREAKDOWN_WINDOW_MONTHS
 
 from .warehouse_schema import (
     dim_account_function,
     dim_caseworker,
     dim_citizen,
+    dim_end_reason,
     dim_measure_group,
     dim_month,
     dim_placement_type,
@@ -545,6 +550,42 @@ def _youth_support(measure: str, municipality_column: str, municipality: int, mo
     )
 
 
+def _month_index(day):
+    return extract("year", day) * 12 + extract("month", day)
+
+
+def _age_at(born, year, month_of_year, day_of_month):
+    return year - extract("year", born) - case(
+        (month_of_year * 100 + day_of_month < extract("month", born) * 100 + extract("day", born), 1), else_=0)
+
+
+def _placement_breakdown(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """A placement in each month whose 12-month window it touches; a breakdown if it ended so within it."""
+    grant, citizen, month = fact_grant, dim_citizen, dim_month
+    first = select(func.min(month.c.month)).scalar_subquery()
+    end, now = grant.c.end_date, _month_index(month.c.month)
+    ended_by_now = and_(end.is_not(None), _month_index(end) <= now)
+    broke_down = and_(ended_by_now, func.coalesce(dim_end_reason.c.breakdown, False))
+    age = case((ended_by_now, _age_at(citizen.c.birth_date, extract("year", end), extract("month", end),
+                                      extract("day", end))),
+               else_=_age_at(citizen.c.birth_date, month.c.year, month.c.month_of_year, month.c.days_in_month))
+    amount = {"placements": literal(1), "breakdowns": case((broke_down, 1), else_=0)}[measure]
+    return (
+        select(month.c.month, amount.label("amount"), grant.c.paying_municipality_code,
+               grant.c.acting_municipality_code, grant.c.placement_type_code, age.label("age"), citizen.c.sex,
+               grant.c.citizen_key, grant.c.grant_key, grant.c.start_date, grant.c.end_date, grant.c.end_reason_code,
+               case((broke_down, 1), else_=0).label("breakdown"), grant.c.source_file, grant.c.source_line,
+               grant.c.etl_run_id, grant.c.caseworker_key.label("responsible_caseworker"))
+        .select_from(
+            grant.join(citizen, citizen.c.citizen_key == grant.c.citizen_key)
+            .join(month, and_(_month_index(grant.c.start_date) <= now,
+                              or_(end.is_(None), _month_index(end) >= now - (BREAKDOWN_WINDOW_MONTHS - 1))))
+            .outerjoin(dim_end_reason, dim_end_reason.c.end_reason_code == grant.c.end_reason_code))
+        .where(grant.c.measure_group == "placement", or_(end.is_(None), end >= first),
+               grant.c[municipality_column] == municipality, month.c.month.in_(months))
+    )
+
+
 _SOURCES = {
     "agg_persons_month": _persons,
     "agg_population_month": _population,
@@ -559,4 +600,5 @@ _SOURCES = {
     "agg_spend_placement_month": _spend_placement,
     "agg_placement_duration_month": _placement_duration,
     "agg_youth_support_month": _youth_support,
+    "agg_placement_breakdown_month": _placement_breakdown,
 }

@@ -103,6 +103,15 @@ dim_placement_type = Table(
     Column("staircase_step", SmallInteger),  # a placement's step, by where the child lives
 )
 
+# Why a grant ended, conformed from each case system's own codes (config/end_reasons.csv).
+dim_end_reason = Table(
+    "dim_end_reason",
+    metadata,
+    Column("end_reason_code", String, primary_key=True),
+    Column("name", String, nullable=False),
+    Column("breakdown", Boolean, nullable=False),  # the placement broke down (K-UBU-BREAKDOWN)
+)
+
 dim_account_function = Table(
     "dim_account_function",
     metadata,
@@ -214,6 +223,9 @@ fact_grant = Table(
     Column("fee_count", Float),
     Column("monthly_cost", Money, nullable=False),
     Column("function_code", String, nullable=False),
+    Column("end_reason_code", String),  # registered with the end; NULL while open (or left out)
+    # A children's grant: the caseworker assessed before the 18th birthday that adult support will be needed.
+    Column("adult_need_assessed", Boolean),
     *_lineage(),
 )
 
@@ -464,6 +476,22 @@ agg_youth_support_month = Table(
     Column("with_youth_support", Integer, nullable=False),
 )
 
+# K-UBU-BREAKDOWN: placements active in the 12 months up to and including the month (from the first
+# month of the history), and those of them that ended in breakdown in those months. The age is the age on
+# the placement's last day in the window.
+agg_placement_breakdown_month = Table(
+    "agg_placement_breakdown_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("paying_municipality_code", SmallInteger, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("placement_type_code", String),
+    Column("age", SmallInteger, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("placements", Integer, nullable=False),
+    Column("breakdowns", Integer, nullable=False),
+)
+
 # The fact-based budget (F-KOM-FACTBUDGET) per municipality, function and month: what the active grants
 # still commit to 31 December at the month's end (their registration as it stands now), the year's
 # spend so far plus that commitment, and how far that forecast lies above the corrected budget.
@@ -578,6 +606,7 @@ _AGGREGATE = {
     dim_account_function, agg_persons_month, agg_population_month, agg_spend_month, agg_budget_month,
     agg_grants_month, agg_dq_month, agg_effect_month, agg_staircase_month, agg_placement_followup_month,
     agg_forecast_month, agg_spend_placement_month, agg_placement_duration_month, agg_youth_support_month,
+    dim_end_reason, agg_placement_breakdown_month,
 }
 _ADMIN = {meta_load, meta_load_file, meta_schema, quarantine}
 

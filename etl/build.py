@@ -36,6 +36,8 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> None:
     replace("dim_placement_type", f"""SELECT placement_type_code, name, category, CAST(historic AS BOOLEAN),
         CAST(NULLIF(staircase_step, '') AS SMALLINT)
         FROM read_csv('{csv_path("placement_types.csv")}', header = true, all_varchar = true)""")
+    replace("dim_end_reason", f"""SELECT end_reason_code, name, CAST(breakdown AS BOOLEAN)
+        FROM read_csv('{csv_path("end_reasons.csv")}', header = true, all_varchar = true)""")
     replace("dim_account_function", f"""SELECT function_code, name, area
         FROM read_csv('{csv_path("account_functions.csv")}', header = true, all_varchar = true)""")
     replace("dim_measure_group", f"""SELECT measure_group, name, area, CAST(NULLIF(staircase_step, '') AS SMALLINT)
@@ -100,7 +102,8 @@ def apply_deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                g.measure_text, g.placement_type_code, g.target_group, {provider} AS provider_key, g.grant_date,
                g.start_date, g.end_date, g.registered_date, g.rate, g.rate_unit, g.fee_count,
                CASE g.rate_unit WHEN 'day' THEN round(g.rate * {DAYS_PER_MONTH}, 2) ELSE g.rate END AS monthly_cost,
-               account_function(g.account) AS function_code, g.source_file, g.source_line,
+               account_function(g.account) AS function_code, g.end_reason_code, g.adult_need_assessed,
+               g.source_file, g.source_line,
                getvariable('run_id') AS etl_run_id, g.extract_date AS valid_from
         FROM stg_grant g JOIN map_citizen k USING (cpr) JOIN wh.dim_legal_basis lb USING (legal_basis_code)""")
     _checked(con, "stg_grant", _staged(con, "incoming"))

@@ -134,7 +134,8 @@ class Field:
         if self.values is not None:
             return "ukendt værdi (tilladt: " + ", ".join(self.values) + ")"
         if self.lookup is not None:
-            return {"legal_basis": "ukendt paragraf", "placement_type": "ukendt anbringelsesform"}.get(
+            return {"legal_basis": "ukendt paragraf", "placement_type": "ukendt anbringelsesform",
+                    "end_reason": "ukendt ophørsårsag"}.get(
                 self.lookup, "ukendt kode")
         return KINDS[self.kind].problem
 

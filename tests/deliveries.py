@@ -15,6 +15,7 @@ KMD_COLUMNS = (
     "Kommunenr", "Sagsnr", "Bevillingsnr", "CPR-nr", "Paragraf", "Ydelse", "Anbringelsesform", "Målgruppe",
     "Leverandør CVR", "Leverandør", "Bevillingsdato", "Startdato", "Slutdato", "Takst", "Takstenhed",
     "Antal vederlag", "Betalingskommune", "Sagsbehandler", "Sagsbehandlernavn", "Enhed", "Konto", "Oprettet",
+    "Ophørsårsag", "Voksenbehov vurderet",
 )
 
 
@@ -33,7 +34,7 @@ def kmd_grant(municipality: int, number: str, cpr: str, paragraph: str, start: d
         "Leverandør": provider, "Bevillingsdato": dmy(start), "Startdato": dmy(start), "Slutdato": dmy(end),
         "Takst": rate, "Takstenhed": unit, "Antal vederlag": "", "Betalingskommune": f"{paying or municipality:04d}",
         "Sagsbehandler": caseworker, "Sagsbehandlernavn": f"Rådgiver {caseworker}", "Enhed": "Børn og Familie",
-        "Konto": account, "Oprettet": dmy(start),
+        "Konto": account, "Oprettet": dmy(start), "Ophørsårsag": "", "Voksenbehov vurderet": "",
     }
 
 

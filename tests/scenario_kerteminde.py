@@ -11,7 +11,8 @@ again later, and children moving down the intervention staircase. Its first post
 starts the history, so the months run February 2025 - March 2026 and a start in February 2025 has
 its 12-month point inside them.
 
-Faaborg-Midtfyn (430) holds three young people placed before they turned 18, for youth support.
+Faaborg-Midtfyn (430) holds three young people placed before they turned 18, for youth support, and
+five children whose placements end in different ways (K-UBU-BREAKDOWN).
 
 Residents (DST, 2026K1): 1,000 aged 0-22 (500 boys and 500 girls of 10), 3,000 aged 18-64 (1,500 men
 of 30, 1,500 women of 50) and 1,000 women of 70: 4,000 aged 18 and over.
@@ -38,6 +39,7 @@ N1, N2, N3, N4, N5 = "6101851051", "6101651052", "6101164053", "6101134054", "61
 NYBORG = 450
 FAABORG = 430
 Y1, Y2, Y3 = "7506074301", "7003074302", "8008074303"
+Z1, Z2, Z3, Z4, Z5 = "6503114306", "8009124307", "7001134309", "6205144308", "6707104310"
 
 PEOPLE = [  # cpr, first name, last name, sex, birth date
     (P1, "Per", "Pallesen", "M", date(1980, 5, 5)), (P2, "Poul", "Poulsen", "M", date(1970, 1, 1)),
@@ -51,6 +53,9 @@ PEOPLE = [  # cpr, first name, last name, sex, birth date
 FAABORG_PEOPLE = [
     (Y1, "Yrsa", "Yde", "K", date(2007, 6, 15)), (Y2, "Yasmin", "Ytting", "K", date(2007, 3, 10)),
     (Y3, "Yngve", "Yding", "M", date(2007, 8, 20)),
+    (Z1, "Zenia", "Zahle", "K", date(2011, 3, 5)), (Z2, "Zaki", "Zeuthen", "M", date(2012, 9, 20)),
+    (Z3, "Zander", "Zink", "M", date(2013, 1, 10)), (Z4, "Zoe", "Zachariassen", "K", date(2014, 5, 2)),
+    (Z5, "Zelma", "Zinck", "K", date(2010, 7, 7)),
 ]
 NYBORG_PEOPLE = [
     (N1, "Nanna", "Nielsen", "K", date(1985, 1, 1)), (N2, "Niels", "Nygaard", "M", date(1965, 1, 1)),
@@ -199,4 +204,19 @@ def _write_faaborg(folder: Path) -> None:
         # youth support (BL § 114, stk. 1, nr. 1), still open.
         grant("6004", Y3, "BL-46", date(2025, 2, 1), date(2025, 7, 31), placement="Almen plejefamilie"),
         grant("6005", Y3, "BL-114-1.1", date(2025, 8, 1), None, placement="Almen plejefamilie"),
+        # Placements ending in different ways, with KMD's end-reason codes (03: the young person left,
+        # 04: the place gave up, 02: went home). Z1, 14: residential home March - 15 October 2025, left.
+        grant("6010", Z1, "BL-46", date(2025, 3, 1), date(2025, 10, 15), placement="Socialpædagogisk opholdssted")
+        | {"Konto": "528201003", "Ophørsårsag": "03"},
+        # Z2, 13: reinforced foster family June 2024 - 31 January 2026, when the family gave up.
+        grant("6011", Z2, "BL-46", date(2024, 6, 1), date(2026, 1, 31), placement="Forstærket plejefamilie")
+        | {"Ophørsårsag": "04"},
+        # Z3, 12: general foster family April - 30 November 2025, then home.
+        grant("6012", Z3, "BL-46", date(2025, 4, 1), date(2025, 11, 30), placement="Almen plejefamilie")
+        | {"Ophørsårsag": "02"},
+        # Z4, 11: general foster family since 2024, still there.
+        grant("6013", Z4, "BL-46", date(2024, 1, 1), None, placement="Almen plejefamilie"),
+        # Z5, 15: residential institution 1 February - 20 March 2026, left.
+        grant("6014", Z5, "BL-46", date(2026, 2, 1), date(2026, 3, 20), placement="Døgninstitution")
+        | {"Konto": "528231002", "Ophørsårsag": "03"},
     ])

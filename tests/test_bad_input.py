@@ -38,6 +38,7 @@ class Case:
     expected: str  # what the message or reason must say
     line: int | None = None  # quarantine: the line, or None for a rejected file
     column: str | None = None
+    value: str | None = None  # quarantine: the value the finding names, where the case checks it
 
 
 def kmd_file(folder: Path, rows: list[dict], stamp: str = NEXT, encoding: str = "cp1252") -> str:
@@ -116,7 +117,7 @@ REJECTED = [
 ]
 
 QUARANTINED = [
-    Case("afkortet sidste linje", truncated_kmd, "forventede 22 felter, fandt", line=3),
+    Case("afkortet sidste linje", truncated_kmd, "forventede 24 felter, fandt", line=3),
     Case("umulig dato", kmd_with(Startdato="30-02-2026"), "ugyldig dato", line=3, column="Startdato"),
     Case("beløb med tusindtalsseparator", kmd_with(Takst="30.000,00"), "tusindtalsseparator", line=3,
          column="Takst"),
@@ -129,6 +130,10 @@ QUARANTINED = [
     Case("manglende værdi", kmd_with(Sagsbehandler=""), "mangler værdi", line=3, column="Sagsbehandler"),
     Case("ukendt anbringelsesform", kmd_with(Anbringelsesform="Campingvogn"), "ukendt anbringelsesform", line=3,
          column="Anbringelsesform"),
+    Case("ukendt ophørsårsag", kmd_with(Slutdato="31-03-2026", Ophørsårsag="77"), "ukendt ophørsårsag",
+         line=3, column="Ophørsårsag", value="77"),
+    Case("voksenbehov som 'Ja' i KMD", kmd_with(**{"Voksenbehov vurderet": "Ja"}), "tilladt: J, N", line=3,
+         column="Voksenbehov vurderet", value="Ja"),
     Case("slutdato før startdato", kmd_with(Slutdato="01-01-2025"), "slutdato ligger før startdato", line=3,
          column="Slutdato"),
     Case("negativ takst", kmd_with(Takst="-100,00"), "negativ takst", line=3, column="Takst"),
@@ -142,6 +147,11 @@ QUARANTINED = [
     Case("ukendt lovgrundlag i DUBU", dubu_file(DUBU_F, DUBU_F | {"indsatsid": "f-9",
                                                                     "lovgrundlag": {"lov": "BL", "paragraf": "999"}}),
          "ukendt lovgrundlag", line=2, column="lovgrundlag"),
+    Case("ukendt ophørsårsag i DUBU", dubu_file(DUBU_F, DUBU_F | {"indsatsid": "f-9", "slutdato": "2026-03-31",
+                                                                    "ophoersaarsag": "STOPPET"}),
+         "ukendt ophørsårsag", line=2, column="ophoersaarsag", value="STOPPET"),
+    Case("voksenbehov som tekst i DUBU", dubu_file(DUBU_F, DUBU_F | {"indsatsid": "f-9", "voksenbehovVurderet": "ja"}),
+         "tilladt: true, false", line=2, column="voksenbehovVurderet", value="ja"),
     Case("betaling til ukendt bevilling", posting_file(d.posting(12, date(2026, 4, 1), "528221002", "500,00", s.A,
                                                                  "KMD", "9999")),
          "ikke findes i fagsystemet", line=2, column="Fagsystemreference"),
@@ -201,6 +211,8 @@ def test_a_bad_row_is_quarantined_and_changes_no_fact(site, case):
     if case.column:
         matching = matching[matching["column_name"] == case.column]
     assert len(matching) == 1, found[["column_name", "value", "reason"]].to_dict("records")
+    if case.value is not None:
+        assert list(matching["value"]) == [case.value]
     assert not found["value"].fillna("").str.contains(r"\d{6}-?\d{4}", regex=True).any()  # CPR-like values masked
     assert content(site) == before
 

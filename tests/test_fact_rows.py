@@ -52,6 +52,8 @@ MIRRORED = [
     ("agg_placement_duration_month", "placed", "acting_municipality_code"),
     ("agg_youth_support_month", "formerly_placed", "paying_municipality_code"),
     ("agg_youth_support_month", "with_youth_support", "acting_municipality_code"),
+    ("agg_placement_breakdown_month", "placements", "paying_municipality_code"),
+    ("agg_placement_breakdown_month", "breakdowns", "acting_municipality_code"),
 ]
 MEASURES = {aggregate: {m for a, m, _ in MIRRORED if a == aggregate} for aggregate, _, _ in MIRRORED}
 # The scenarios' municipalities: tests/scenario.py, and tests/scenario_kerteminde.py (Kerteminde, Nyborg, Faaborg).

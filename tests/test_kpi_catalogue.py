@@ -181,6 +181,17 @@ FAABORG = {
     "K-UBU-YOUTH-SUPPORT": {1: (1, 3, 100 / 3), 2: (2, 3, 200 / 3), 3: (2, 3, 200 / 3), "Q1": (5, 9, 500 / 9),
                             # July 2025: nobody yet (Y1 18 since June with nothing, Y2 since March; Y3 is 17).
                             "2025-07": (0, 2, 0.0)},
+    # Placements active in the 12 months up to the month (from February 2025, where the history starts):
+    # Y1 (February - May 2025), Y2 (February 2025), Y3's placement (February - July 2025) and his stay kept up
+    # after 18 (BL § 114, from August 2025, open), and Z1-Z5. Breakdowns: Z1 (October 2025, left), Z2
+    # (January 2026, the family gave up), Z5 (March 2026, left); Z3 went home, Y1-Y3 ended without a reason.
+    # 2025 (December: February-December 2025): Y1, Y2, Y3 ×2, Z1, Z2, Z3, Z4 = 8, of which Z1 broke down.
+    # January 2026 (February 2025 - January 2026): the same 8; Z1 and Z2 broke down.
+    # February 2026 (March 2025 - February 2026): Y2 drops out, Z5 comes in: 8; still Z1 and Z2.
+    # March 2026 (April 2025 - March 2026): the same 8; Z1, Z2 and Z5. The quarter and the year 2026 (so far)
+    # take their last month, March.
+    "K-UBU-BREAKDOWN": {"2025": (1, 8, 12.5), 1: (2, 8, 25.0), 2: (2, 8, 25.0), 3: (3, 8, 37.5),
+                        "Q1": (3, 8, 37.5), "2026": (3, 8, 37.5)},
 }
 
 
@@ -221,12 +232,14 @@ def test_kpi_value_worked_out_by_hand(engine, kpi_id, municipality, month, expec
     for municipality, table in ((440, KERTEMINDE), (450, NYBORG), (430, FAABORG))
     for kpi_id, cells in table.items() for period, expected in cells.items()])
 def test_kerteminde_kpi_value_worked_out_by_hand(kerteminde_engine, kpi_id, municipality, period, expected):
-    """period: a month of 2026, "Q1" for the first quarter of 2026, or "YYYY-MM"."""
-    granularity = "quarter" if period == "Q1" else "month"
+    """period: a month of 2026, "Q1" for the first quarter of 2026, "YYYY" for a year, or "YYYY-MM"."""
+    granularity = "quarter" if period == "Q1" else "year" if len(str(period)) == 4 else "month"
     frame = kerteminde_engine.values(scope(Role.LEADER, municipality), kpi_id, municipalities=[municipality],
                                      granularity=granularity)
     if period == "Q1":
         wanted = date(2026, 1, 1)
+    elif granularity == "year":
+        wanted = date(int(period), 1, 1)
     elif isinstance(period, int):
         wanted = date(2026, period, 1)
     else:

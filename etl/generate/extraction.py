@@ -21,6 +21,25 @@ def shown_end(grant: Grant, extraction: date) -> date | None:
     return grant.planned_end
 
 
+def end_reason_day(grant: Grant) -> date | None:
+    """When the end reason is registered: with the end, but not before the grant has actually ended."""
+    if grant.end_reason is None or grant.end_registered is None:
+        return None
+    return max(grant.end_registered, grant.end)
+
+
+def end_reason_shown(grant: Grant, extraction: date) -> str | None:
+    day = end_reason_day(grant)
+    return grant.end_reason if day is not None and day < extraction else None
+
+
+def adult_need_shown(grant: Grant, extraction: date) -> bool | None:
+    """A children's grant shows whether adult need has been assessed (None: an adult grant has no such field)."""
+    if grant.spec.area != "children":
+        return None
+    return grant.need_assessed is not None and grant.need_assessed < extraction
+
+
 def paying_on(grant: Grant, extraction: date) -> int:
     current = grant.paying[0][1]
     for registered, municipality in grant.paying:
@@ -55,7 +74,8 @@ def changed_on(grant: Grant, day: date) -> bool:
     """Did the grant's record change in the case system on ``day``? (New, ended, re-paid, or re-indexed.)"""
     if grant.registered > day:
         return False
-    if day in (grant.registered, grant.end_registered) or any(r == day for r, _ in grant.paying[1:]):
+    if day in (grant.registered, grant.end_registered, end_reason_day(grant), grant.need_assessed) \
+            or any(r == day for r, _ in grant.paying[1:]):
         return True
     return day.month == 1 and day.day == 1 and grant.active_on(day)
 

@@ -37,6 +37,7 @@ class DefectRates:
     late_registration: float = 0.06  # grant registered 30-90 days after it started
     late_end_registration: float = 0.05  # end date registered 30-120 days after the end
     missing_end_date: float = 0.03  # an ended grant whose end date is never registered
+    missing_end_reason: float = 0.04  # an ended children's grant registered without its end reason
     unconverted_legal_basis: float = 0.3  # KMD grant still on its SEL paragraph after 1 Jan 2024
     unknown_provider: float = 0.01  # grant registered without provider
     paying_not_updated: float = 0.3  # a family moved, but the paying municipality was not changed

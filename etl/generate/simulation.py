@@ -21,6 +21,7 @@ from typing import ClassVar
 from etl.cpr import synthetic_cpr
 from etl.dates import add_months, birthday, months_between
 
+from . import transitions
 from .measures import (
     ADULTS,
     BOARD_MONTHLY,
@@ -102,6 +103,9 @@ class Grant:
     code_converted: bool  # a pre-2024 grant whose paragraph the system moved to Barnets Lov
     ended_by_age: bool = False
     assessments: list[tuple[date, float]] = field(default_factory=list)
+    ended_early: bool = False  # a supportive measure ended because a placement began
+    end_reason: str | None = None  # conformed code (config/end_reasons.csv), registered with the end
+    need_assessed: date | None = None  # when the caseworker registered that adult support will be needed
 
     def active_on(self, day: date) -> bool:
         return self.start <= day and (self.end is None or self.end >= day)
@@ -194,6 +198,7 @@ class MunicipalitySimulation:
     def __init__(self, municipality: Municipality, profile: Profile, seed: int, providers: ProviderPool,
                  taken_cprs: set[str], neighbours: list[int]):
         self.m = municipality
+        self.seed = seed
         self.window_start = profile.history_start
         self.horizon = add_months(profile.as_of, profile.horizon_months)
         self.defects: DefectRates = profile.defects
@@ -233,6 +238,8 @@ class MunicipalitySimulation:
                 self._turns_18(payload)
         self._family_moves()
         self._assessments()
+        transitions.adult_needs(self)
+        transitions.end_reasons(self)
         self.world.grants.sort(key=lambda g: g.number)
         return self.world
 
@@ -333,7 +340,7 @@ class MunicipalitySimulation:
         return max(grant.registered, grant.end + timedelta(days=lag))
 
     def _end_early(self, grant: Grant, day: date) -> None:
-        grant.end, grant.ended_by_age = day, False
+        grant.end, grant.ended_by_age, grant.ended_early = day, False, True
         grant.end_registered = max(grant.registered, day)
 
     def _paying_at_registration(self) -> int:

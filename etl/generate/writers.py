@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.csv as pacsv
 
-from .extraction import paying_on, rate_shown, shown_end
+from .extraction import adult_need_shown, end_reason_shown, paying_on, rate_shown, shown_end
 from .population import MAX_AGE
 from .simulation import BARNETS_LOV, Citizen, Grant
 
@@ -40,10 +40,19 @@ AS2007_PLACEMENT_CODE = {
     "PF-ALMEN": "11", "PF-FORST": "12", "PF-SPEC": "13", "PF-NET": "14", "PF-KOMM": "15", "EGET-VAER": "20",
     "BUH": "30", "BUH-OPH": "31", "BUH-DI": "32", "SIKRET": "33", "KOST": "40", "SKIB": "50", "OTHER": "90",
 }
+# The conformed end reasons (config/end_reasons.csv) in each system's own codes.
+KMD_END_REASON = {"PLANLAGT": "01", "HJEMGIVET": "02", "SAMMENBRUD-UNG": "03", "SAMMENBRUD-STED": "04",
+                  "FYLDT-18": "05", "FRAFLYTTET": "06", "ANDET": "99"}
+AS2007_END_REASON = {"PLANLAGT": "PLAN", "HJEMGIVET": "HJEM", "SAMMENBRUD-UNG": "SBU", "SAMMENBRUD-STED": "SBA",
+                     "FYLDT-18": "ALDER", "FRAFLYTTET": "FRAFLYT", "ANDET": "ANDET"}
+DUBU_END_REASON = {"PLANLAGT": "PLANMAESSIGT_OPHOER", "HJEMGIVET": "HJEMGIVELSE", "SAMMENBRUD-UNG": "SAMMENBRUD_BARN",
+                   "SAMMENBRUD-STED": "SAMMENBRUD_ANBRINGELSESSTED", "FYLDT-18": "FYLDT_18",
+                   "FRAFLYTTET": "FRAFLYTNING", "ANDET": "ANDET"}
 KMD_COLUMNS = (
     "Kommunenr", "Sagsnr", "Bevillingsnr", "CPR-nr", "Paragraf", "Ydelse", "Anbringelsesform", "Målgruppe",
     "Leverandør CVR", "Leverandør", "Bevillingsdato", "Startdato", "Slutdato", "Takst", "Takstenhed",
     "Antal vederlag", "Betalingskommune", "Sagsbehandler", "Sagsbehandlernavn", "Enhed", "Konto", "Oprettet",
+    "Ophørsårsag", "Voksenbehov vurderet",
 )
 PRISME_POSTING_COLUMNS = ("Bilagsnr", "Bogføringsdato", "Kontostreng", "Art", "Beløb", "CPR", "Fagsystem",
                           "Fagsystemreference", "Tekst")
@@ -112,6 +121,8 @@ def write_kmd_grants(path: Path, grants: list[Grant], extraction: date) -> int:
                 _dmy(g.start), _dmy(shown_end(g, extraction)), _comma(rate_shown(g, extraction)),
                 "Døgn" if g.spec.daily_rate else "Måned", _comma(g.fees), f"{paying_on(g, extraction):04d}",
                 g.caseworker.source_id, g.caseworker.name, g.caseworker.unit, g.account, _dmy(g.registered),
+                KMD_END_REASON.get(end_reason_shown(g, extraction), ""),
+                {True: "J", False: "N", None: ""}[adult_need_shown(g, extraction)],
             ))
     return len(grants)
 
@@ -137,6 +148,8 @@ def write_dubu_measures(path: Path, grants: list[Grant], extraction: date, seed:
                 "raadgiver": {"id": g.caseworker.source_id, "navn": g.caseworker.name}, "team": g.caseworker.unit,
                 "konto": g.account,
                 "registreret": f"{g.registered.isoformat()}T{8 + g.number % 9:02d}:{g.number % 60:02d}:00",
+                "ophoersaarsag": DUBU_END_REASON.get(end_reason_shown(g, extraction)),
+                "voksenbehovVurderet": adult_need_shown(g, extraction),
             }
             handle.write(json.dumps(record, ensure_ascii=False) + "\n")
     return len(grants)
@@ -173,6 +186,12 @@ def write_as2007_grants(path: Path, grants: list[Grant], extraction: date, munic
                      f"enhed={quoteattr(g.caseworker.unit)}/>")
         lines.append(f"    <Konto>{g.account}</Konto>")
         lines.append(f"    <Oprettet>{g.registered.isoformat()}</Oprettet>")
+        reason = end_reason_shown(g, extraction)
+        if reason is not None:
+            lines.append(f'    <Ophoer aarsag="{AS2007_END_REASON[reason]}"/>')
+        need = adult_need_shown(g, extraction)
+        if need is not None:
+            lines.append(f'    <Overgang voksenbehov="{int(need)}"/>')
         lines.append("  </Bevilling>")
     lines.append("</AS2007Udtraek>")
     path.write_bytes(("\n".join(lines) + "\n").encode("iso-8859-1", errors="xmlcharrefreplace"))

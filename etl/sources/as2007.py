@@ -52,6 +52,8 @@ GRANTS = Contract(
         Field("Sagsbehandler/@enhed", "unit", required=False),
         Field("Konto", "account", "account"),
         Field("Oprettet", "registered_date", "date_iso", required=False),
+        Field("Ophoer/@aarsag", "end_reason_code", required=False, lookup="end_reason"),
+        Field("Overgang/@voksenbehov", "adult_need_assessed", required=False, values={"1": "true", "0": "false"}),
     ),
     key=("acting_municipality_code", "source_grant_id"),
     rules=(END_BEFORE_START, UNKNOWN_LEGAL_BASIS, MUNICIPALITY_MATCHES_FILE, NEGATIVE_RATE),

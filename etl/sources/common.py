@@ -14,7 +14,8 @@ STAGING_DDL = (
         legal_basis_as_registered VARCHAR, measure_text VARCHAR, placement_type_code VARCHAR, target_group VARCHAR,
         provider_cvr VARCHAR, provider_name VARCHAR, grant_date DATE, start_date DATE, end_date DATE,
         registered_date DATE, rate DECIMAL(18,2), rate_unit VARCHAR, fee_count DECIMAL(18,2), account VARCHAR,
-        caseworker_id VARCHAR, caseworker_name VARCHAR, unit VARCHAR)""",
+        caseworker_id VARCHAR, caseworker_name VARCHAR, unit VARCHAR, end_reason_code VARCHAR,
+        adult_need_assessed BOOLEAN)""",
     f"""CREATE TABLE stg_template_payment ({_LINEAGE},
         municipality_code SMALLINT, voucher BIGINT, posting_date DATE, account VARCHAR, art VARCHAR,
         amount DECIMAL(18,2), cpr VARCHAR, source_system VARCHAR, reference VARCHAR, text VARCHAR)""",
@@ -59,7 +60,10 @@ UNKNOWN_LEGAL_BASIS = RowRule(
     "ukendt lovgrundlag")
 CASE_SYSTEMS = {"KMD": "KMD", "DUBU": "DUBU", "AS2007": "AS2007"}
 
-# Every grant source conforms to stg_grant with these columns; each source names its own expressions.
+# Every grant source conforms to stg_grant with these columns; each source names its own expressions. The
+# adult-need flag arrives in each system's own values (J/N, 1/0, true/false), which its contract types as
+# 'true' or 'false'.
 GRANT_COLUMNS = """source_file, source_line, extract_date, source_grant_id, case_id, cpr, acting_municipality_code,
        paying_municipality_code, measure_text, placement_type_code, target_group, provider_cvr, provider_name,
-       grant_date, start_date, end_date, rate, rate_unit, fee_count, account, caseworker_id, caseworker_name, unit"""
+       grant_date, start_date, end_date, rate, rate_unit, fee_count, account, caseworker_id, caseworker_name, unit,
+       end_reason_code, CAST(adult_need_assessed AS BOOLEAN) AS adult_need_assessed"""

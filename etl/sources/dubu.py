@@ -40,6 +40,8 @@ MEASURES = Contract(
         Field("team", "unit", required=False),
         Field("konto", "account", "account"),
         Field("registreret", "registered_at", "timestamp_iso", required=False),
+        Field("ophoersaarsag", "end_reason_code", required=False, lookup="end_reason"),
+        Field("voksenbehovVurderet", "adult_need_assessed", required=False, values={"true": "true", "false": "false"}),
     ),
     key=("source_grant_id",),
     rules=(

@@ -39,6 +39,8 @@ GRANTS = Contract(
         Field("Enhed", "unit", required=False),
         Field("Konto", "account", "account"),
         Field("Oprettet", "registered_date", "date_dmy", required=False),
+        Field("Ophørsårsag", "end_reason_code", required=False, lookup="end_reason"),
+        Field("Voksenbehov vurderet", "adult_need_assessed", required=False, values={"J": "true", "N": "false"}),
     ),
     key=("acting_municipality_code", "source_grant_id"),
     rules=(END_BEFORE_START, MUNICIPALITY_MATCHES_FILE, NEGATIVE_RATE),
