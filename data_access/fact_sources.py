@@ -37,6 +37,9 @@ a case is built from rows of several kinds, ``fact_row`` names the kind:
 - agg_placement_breakdown_month: each placement in every month whose 12-month window (from the first
   month of the history) it was active in (``placements``: 1), ``breakdown`` 1 if it ended in breakdown
   within the window (its end reason in dim_end_reason), with its age on its last day in the window.
+- agg_transition_gap_month: a young person assessed to need adult support, whose children's measures all
+  ended at 16-19, in the month their 30 days ran out (lineage: the last children's grant), with whether an
+  adult measure ran or began in time (``adult_measure_in_time``, and which: ``adult_grant_key``).
 - agg_forecast_month: the grants active at the month's end (``commitment``: their disposition to
   31 December), and for the forecast the year's postings so far (``posting``) and, against the
   budget, the corrected budget line (``budget``, with a minus).
@@ -82,7 +85,7 @@ from etl.derive import (
     STAIRCASE_MONTHS,
     YOUTH_SUPPORT_LAST_AGE,
 )
-from etl.derive_transitions import BREAKDOWN_WINDOW_MONTHS
+from etl.derive_transitions import BREAKDOWN_WINDOW_MONTHS, TRANSITION_AGES, TRANSITION_DAYS
 
 from .warehouse_schema import (
     dim_account_function,
@@ -586,6 +589,51 @@ def _placement_breakdown(measure: str, municipality_column: str, municipality: i
     )
 
 
+def _days_after(day, days: int):
+    return cast(day + literal_column(f"INTERVAL '{days} days'", Interval), Date)
+
+
+def _transition_gap(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """The assessed young person's last children's grant, in the month 30 days after the end ran out."""
+    grant, citizen, month = fact_grant, dim_citizen, dim_month
+    by_citizen = grant.c.citizen_key
+    children = (
+        select(grant.c.citizen_key, grant.c.grant_key, grant.c.end_date, grant.c.paying_municipality_code,
+               grant.c.acting_municipality_code, grant.c.source_file, grant.c.source_line, grant.c.etl_run_id,
+               grant.c.caseworker_key,
+               func.row_number().over(partition_by=by_citizen, order_by=(grant.c.end_date.desc(),
+                                                                         grant.c.grant_key.desc())).label("newest"),
+               (func.count().over(partition_by=by_citizen) - func.count(grant.c.end_date).over(partition_by=by_citizen))
+               .label("still_open"),
+               func.max(case((grant.c.adult_need_assessed, 1), else_=0)).over(partition_by=by_citizen)
+               .label("assessed"))
+        .where(grant.c.area == "children")
+        .subquery("children"))
+    adult = fact_grant.alias("adult")
+    end = children.c.end_date
+    adult_in_time = (select(func.min(adult.c.grant_key))
+                     .where(adult.c.citizen_key == children.c.citizen_key, adult.c.area == "adults",
+                            adult.c.start_date <= _days_after(end, TRANSITION_DAYS),
+                            or_(adult.c.end_date.is_(None), adult.c.end_date >= end))
+                     .scalar_subquery())
+    in_time = adult_in_time.is_not(None)
+    due = cast(func.date_trunc("month", _days_after(end, TRANSITION_DAYS + 1)), Date)
+    age = _age_at(citizen.c.birth_date, extract("year", end), extract("month", end), extract("day", end))
+    amount = {"assessed": literal(1), "without_adult_measure": case((in_time, 0), else_=1)}[measure]
+    return (
+        select(month.c.month, amount.label("amount"), children.c.paying_municipality_code,
+               children.c.acting_municipality_code, age.label("age"), citizen.c.sex, children.c.citizen_key,
+               children.c.grant_key, end.label("children_end_date"), in_time.label("adult_measure_in_time"),
+               adult_in_time.label("adult_grant_key"), children.c.source_file, children.c.source_line,
+               children.c.etl_run_id, children.c.caseworker_key.label("responsible_caseworker"))
+        .select_from(children.join(citizen, citizen.c.citizen_key == children.c.citizen_key)
+                     .join(month, month.c.month == due))
+        .where(children.c.newest == 1, children.c.still_open == 0, children.c.assessed == 1,
+               age.between(*TRANSITION_AGES), children.c[municipality_column] == municipality,
+               month.c.month.in_(months))
+    )
+
+
 _SOURCES = {
     "agg_persons_month": _persons,
     "agg_population_month": _population,
@@ -601,4 +649,5 @@ _SOURCES = {
     "agg_placement_duration_month": _placement_duration,
     "agg_youth_support_month": _youth_support,
     "agg_placement_breakdown_month": _placement_breakdown,
+    "agg_transition_gap_month": _transition_gap,
 }

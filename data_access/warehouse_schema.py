@@ -492,6 +492,21 @@ agg_placement_breakdown_month = Table(
     Column("breakdowns", Integer, nullable=False),
 )
 
+# K-UBU-TRANS-GAP (F-KOM-TRANSITION): young people assessed before 18 to need adult support, whose
+# children's measures all ended when they were 16-19, in the month 30 days after that end ran out; and those
+# of them with no adult measure running or started by then.
+agg_transition_gap_month = Table(
+    "agg_transition_gap_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("paying_municipality_code", SmallInteger, nullable=False),
+    Column("acting_municipality_code", SmallInteger, nullable=False),
+    Column("age", SmallInteger, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("assessed", Integer, nullable=False),
+    Column("without_adult_measure", Integer, nullable=False),
+)
+
 # The fact-based budget (F-KOM-FACTBUDGET) per municipality, function and month: what the active grants
 # still commit to 31 December at the month's end (their registration as it stands now), the year's
 # spend so far plus that commitment, and how far that forecast lies above the corrected budget.
@@ -606,7 +621,7 @@ _AGGREGATE = {
     dim_account_function, agg_persons_month, agg_population_month, agg_spend_month, agg_budget_month,
     agg_grants_month, agg_dq_month, agg_effect_month, agg_staircase_month, agg_placement_followup_month,
     agg_forecast_month, agg_spend_placement_month, agg_placement_duration_month, agg_youth_support_month,
-    dim_end_reason, agg_placement_breakdown_month,
+    dim_end_reason, agg_placement_breakdown_month, agg_transition_gap_month,
 }
 _ADMIN = {meta_load, meta_load_file, meta_schema, quarantine}
 

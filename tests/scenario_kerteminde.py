@@ -12,7 +12,8 @@ starts the history, so the months run February 2025 - March 2026 and a start in 
 its 12-month point inside them.
 
 Faaborg-Midtfyn (430) holds three young people placed before they turned 18, for youth support, and
-five children whose placements end in different ways (K-UBU-BREAKDOWN).
+five children whose placements end in different ways (K-UBU-BREAKDOWN) and seven young people with a
+contact person until about 18, most of them assessed to need adult support (K-UBU-TRANS-GAP).
 
 Residents (DST, 2026K1): 1,000 aged 0-22 (500 boys and 500 girls of 10), 3,000 aged 18-64 (1,500 men
 of 30, 1,500 women of 50) and 1,000 women of 70: 4,000 aged 18 and over.
@@ -40,6 +41,8 @@ NYBORG = 450
 FAABORG = 430
 Y1, Y2, Y3 = "7506074301", "7003074302", "8008074303"
 Z1, Z2, Z3, Z4, Z5 = "6503114306", "8009124307", "7001134309", "6205144308", "6707104310"
+T1, T2, T3, T4, T5, T6, T7 = ("7005074312", "6309074313", "8011074314", "7501084315", "6202084316", "6103084317",
+                              "7103084319")
 
 PEOPLE = [  # cpr, first name, last name, sex, birth date
     (P1, "Per", "Pallesen", "M", date(1980, 5, 5)), (P2, "Poul", "Poulsen", "M", date(1970, 1, 1)),
@@ -56,6 +59,10 @@ FAABORG_PEOPLE = [
     (Z1, "Zenia", "Zahle", "K", date(2011, 3, 5)), (Z2, "Zaki", "Zeuthen", "M", date(2012, 9, 20)),
     (Z3, "Zander", "Zink", "M", date(2013, 1, 10)), (Z4, "Zoe", "Zachariassen", "K", date(2014, 5, 2)),
     (Z5, "Zelma", "Zinck", "K", date(2010, 7, 7)),
+    (T1, "Tilde", "Tang", "K", date(2007, 5, 10)), (T2, "Tobias", "Toft", "M", date(2007, 9, 3)),
+    (T3, "Tea", "Thygesen", "K", date(2007, 11, 20)), (T4, "Theo", "Trier", "M", date(2008, 1, 15)),
+    (T5, "Tina", "Tofte", "K", date(2008, 2, 2)), (T6, "Tage", "Tvede", "M", date(2008, 3, 1)),
+    (T7, "Tim", "Tarp", "M", date(2008, 3, 11)),
 ]
 NYBORG_PEOPLE = [
     (N1, "Nanna", "Nielsen", "K", date(1985, 1, 1)), (N2, "Niels", "Nygaard", "M", date(1965, 1, 1)),
@@ -193,6 +200,13 @@ def _write_faaborg(folder: Path) -> None:
         return _grant(number, cpr, paragraph, start, end, "20000,00", "528221002", SOCIAL, municipality=FAABORG,
                       provider="Plejefamilien Ybbesen", caseworker="AZ43002", **extra)
 
+    def contact(number, cpr, start, end, assessed) -> dict:
+        return grant(number, cpr, "BL-32-1.3", start, end) | {"Konto": "528211001", "Voksenbehov vurderet": assessed}
+
+    def adult(number, cpr, paragraph, start, account) -> dict:
+        return _grant(number, cpr, paragraph, start, None, "15000,00", account, "Sindslidende", municipality=FAABORG,
+                      caseworker="AZ43003")
+
     d.write_kmd(folder, FAABORG, STAMP, [
         # Y1: foster family February-May 2025, aged 17 (18 on 15 June 2025); a contact person as youth
         # support (BL § 114, stk. 1, nr. 2) from 1 February 2026.
@@ -219,4 +233,24 @@ def _write_faaborg(folder: Path) -> None:
         # Z5, 15: residential institution 1 February - 20 March 2026, left.
         grant("6014", Z5, "BL-46", date(2026, 2, 1), date(2026, 3, 20), placement="Døgninstitution")
         | {"Konto": "528231002", "Ophørsårsag": "03"},
+        # A contact person (BL § 32) until the day before the 18th birthday, adult need assessed (J) for all
+        # but T6; then an adult measure (SEL) or none. T1: § 85 from 15 May 2025, 6 days after her contact
+        # person ended on 9 May 2025.
+        contact("6020", T1, date(2024, 3, 1), date(2025, 5, 9), "J"),
+        adult("6021", T1, "SEL-85", date(2025, 5, 15), "538381005"),
+        # T2: ended 2 September 2025; § 85 only from 1 December 2025 (90 days: later).
+        contact("6022", T2, date(2025, 1, 1), date(2025, 9, 2), "J"),
+        adult("6023", T2, "SEL-85", date(2025, 12, 1), "538381005"),
+        # T3: ended 19 November 2025; no adult measure.
+        contact("6024", T3, date(2024, 6, 1), date(2025, 11, 19), "J"),
+        # T4: ended 14 January 2026; § 104 running since 1 December 2025.
+        contact("6025", T4, date(2025, 1, 1), date(2026, 1, 14), "J"),
+        adult("6026", T4, "SEL-104", date(2025, 12, 1), "538591001"),
+        # T5: ended 1 February 2026; § 107 from 3 March 2026, exactly 30 days after: in time.
+        contact("6027", T5, date(2025, 3, 1), date(2026, 2, 1), "J"),
+        adult("6028", T5, "SEL-107", date(2026, 3, 3), "538521001"),
+        # T6: ended 28 February 2026, not assessed (N); no adult measure.
+        contact("6029", T6, date(2025, 1, 1), date(2026, 2, 28), "N"),
+        # T7: ended 10 March 2026, assessed; his 30 days run out in April, after the extraction.
+        contact("6030", T7, date(2025, 1, 1), date(2026, 3, 10), "J"),
     ])

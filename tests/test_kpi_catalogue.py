@@ -192,6 +192,12 @@ FAABORG = {
     # take their last month, March.
     "K-UBU-BREAKDOWN": {"2025": (1, 8, 12.5), 1: (2, 8, 25.0), 2: (2, 8, 25.0), 3: (3, 8, 37.5),
                         "Q1": (3, 8, 37.5), "2026": (3, 8, 37.5)},
+    # Assessed young people whose contact person ended at 17, counted in the month their 30 days ran out:
+    # T1 (June 2025: § 85 after 6 days), T2 (October 2025: § 85 after 90 days, a gap), T3 (December 2025: none,
+    # a gap), T4 (February 2026: § 104 already running), T5 (March 2026: § 107 after exactly 30 days, in time).
+    # T6 was not assessed; T7's 30 days run out in April, after the months. 2025: 2 of 3; 2026 so far: 0 of 2.
+    "K-UBU-TRANS-GAP": {"2025": (2, 3, 200 / 3), "2025-10": (1, 1, 100.0), "2025-06": (0, 1, 0.0),
+                        2: (0, 1, 0.0), 3: (0, 1, 0.0), "Q1": (0, 2, 0.0), "2026": (0, 2, 0.0)},
 }
 
 
