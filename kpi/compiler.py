@@ -6,7 +6,8 @@ numerator of 0 rather than disappearing. Numerator and denominator are summed
 separately, per municipality and month, and only then divided. A quarter or a year combines
 each side's months as its measure says (average, sum, last month or full-year persons) before
 dividing; a period the warehouse covers only in part rests on the months it has. A count KPI (no
-denominator) divides by 1 for each municipality with population figures in the month.
+denominator) divides by 1 for each municipality with population figures in the month. Two sides on
+the same fact are summed in one scan of its table (each side's filter on its own sum).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Date, Double, Select, and_, case, cast, func, literal, select
+from sqlalchemy import Date, Double, Select, and_, case, cast, func, literal, or_, select, true
 
 from data_access.warehouse_schema import agg_population_month, dim_month, dim_municipality, metadata
 
@@ -44,9 +45,14 @@ def _monthly(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | Non
     if end is not None:
         month_filters.append(dim_month.c.month <= end)
 
-    numerator = _side(catalogue, kpi, kpi.numerator, municipalities, start, end).cte("numerator_side")
-    denominator = (_municipalities_with_data(municipalities, start, end) if kpi.is_count
-                   else _side(catalogue, kpi, kpi.denominator, municipalities, start, end)).cte("denominator_side")
+    if not kpi.is_count and kpi.numerator.fact == kpi.denominator.fact:
+        numerator = denominator = _both_sides(catalogue, kpi, municipalities, start, end).cte("sides")
+        numerator_total, denominator_total = numerator.c.numerator_total, numerator.c.denominator_total
+    else:
+        numerator = _side(catalogue, kpi, kpi.numerator, municipalities, start, end).cte("numerator_side")
+        denominator = (_municipalities_with_data(municipalities, start, end) if kpi.is_count
+                       else _side(catalogue, kpi, kpi.denominator, municipalities, start, end)).cte("denominator_side")
+        numerator_total, denominator_total = numerator.c.total, denominator.c.total
     spine = (
         select(dim_municipality.c.municipality_code, dim_month.c.month.label("period"),
                dim_month.c.days_in_month)
@@ -54,8 +60,8 @@ def _monthly(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | Non
         .where(*spine_filters, *month_filters)
         .cte("spine")
     )
-    num = _per_month(catalogue, kpi.numerator, cast(func.coalesce(numerator.c.total, 0), Double), spine)
-    den = _per_month(catalogue, kpi.denominator, cast(func.coalesce(denominator.c.total, 0), Double), spine)
+    num = _per_month(catalogue, kpi.numerator, cast(func.coalesce(numerator_total, 0), Double), spine)
+    den = _per_month(catalogue, kpi.denominator, cast(func.coalesce(denominator_total, 0), Double), spine)
     value = case((den != 0, num * kpi.scale / den), else_=None)
     return (
         select(
@@ -66,13 +72,16 @@ def _monthly(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | Non
             den.label("denominator"),
             value.label("value"),
         )
-        .select_from(
-            spine.outerjoin(numerator, and_(numerator.c.municipality_code == spine.c.municipality_code,
-                                            numerator.c.period == spine.c.period))
-            .outerjoin(denominator, and_(denominator.c.municipality_code == spine.c.municipality_code,
-                                         denominator.c.period == spine.c.period))
-        )
+        .select_from(_joined(spine, numerator, denominator))
     )
+
+
+def _joined(spine, numerator, denominator):
+    def on(side):
+        return and_(side.c.municipality_code == spine.c.municipality_code, side.c.period == spine.c.period)
+
+    joined = spine.outerjoin(numerator, on(numerator))
+    return joined if denominator is numerator else joined.outerjoin(denominator, on(denominator))
 
 
 def _over_time(catalogue: Catalogue, side: Side) -> str:
@@ -122,20 +131,56 @@ def _side(catalogue: Catalogue, kpi: Kpi, side: Side, municipalities: Sequence[i
     fact = catalogue.facts[side.fact]
     table = metadata.tables[fact.table]
     municipality = table.c[fact.municipality_column(kpi.municipality_basis)]
-    period = table.c.month
     conditions = [_condition(table.c[column], rule) for column, rule in side.where.items()]
+    measure = table.c[fact.measures[side.measure].column]
+    return (
+        select(municipality.label("municipality_code"), table.c.month.label("period"), func.sum(measure).label("total"))
+        .where(*conditions, *_scope_conditions(municipality, table.c.month, municipalities, start, end))
+        .group_by(municipality, table.c.month)
+    )
+
+
+def _both_sides(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | None,
+                start: date | None, end: date | None) -> Select:
+    """Numerator and denominator on the same fact, per municipality and month, in one scan: rows that either
+    side's filter takes, each side summing only its own (the same sums as two scans)."""
+    fact = catalogue.facts[kpi.numerator.fact]
+    table = metadata.tables[fact.table]
+    municipality = table.c[fact.municipality_column(kpi.municipality_basis)]
+    numerator, denominator = kpi.numerator, kpi.denominator
+    shared = numerator.where == denominator.where
+
+    def filters(side: Side) -> list:
+        return [_condition(table.c[column], rule) for column, rule in side.where.items()]
+
+    def total(side: Side, label: str):
+        measure = func.sum(table.c[fact.measures[side.measure].column])
+        return (measure if shared or not side.where else measure.filter(and_(*filters(side)))).label(label)
+
+    if shared:
+        conditions = filters(numerator)
+    elif numerator.where and denominator.where:
+        conditions = [or_(and_(true(), *filters(numerator)), and_(true(), *filters(denominator)))]
+    else:  # one side takes every row
+        conditions = []
+    return (
+        select(municipality.label("municipality_code"), table.c.month.label("period"),
+               total(numerator, "numerator_total"), total(denominator, "denominator_total"))
+        .where(*conditions, *_scope_conditions(municipality, table.c.month, municipalities, start, end))
+        .group_by(municipality, table.c.month)
+    )
+
+
+def _scope_conditions(municipality, period, municipalities: Sequence[int] | None, start: date | None,
+                      end: date | None) -> list:
+    conditions = []
     if municipalities is not None:
         conditions.append(municipality.in_(list(municipalities)))
     if start is not None:
         conditions.append(period >= start)
     if end is not None:
         conditions.append(period <= end)
-    measure = table.c[fact.measures[side.measure].column]
-    return (
-        select(municipality.label("municipality_code"), period.label("period"), func.sum(measure).label("total"))
-        .where(*conditions)
-        .group_by(municipality, period)
-    )
+    return conditions
 
 
 def _municipalities_with_data(municipalities: Sequence[int] | None, start: date | None,

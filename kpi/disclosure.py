@@ -25,6 +25,11 @@ What they are assumed to know of a hidden cell: that it counts at least one pers
 The check of a set of totals (``exposed``) is exact for the totals Overblik shows: regions split
 the country, so the hidden cells fall into disjoint blocks whose sums are known, and a user's own
 group adds one more known sum across blocks.
+
+Speed: the checks run per month in plain Python, where a month's cells are a small dict; what every check of
+a month needs again (its primary cells, which totals are small) is worked out once per month (``Month``), a
+total holding no primary cell is never looked at (it cannot be unsafe), and a month without a primary cell
+hides nothing and is not looked at at all. The frames around it are handled in numpy.
 """
 
 from __future__ import annotations
@@ -35,6 +40,7 @@ from dataclasses import dataclass
 from datetime import date
 from functools import cached_property
 
+import numpy as np
 import pandas as pd
 
 Counts = Mapping[int, float]  # municipality → persons counted in one period
@@ -108,6 +114,12 @@ class Layout:
     def region_of(self, code: int) -> frozenset[int]:
         return self._region_by_member.get(code, frozenset())
 
+    @cached_property
+    def totals(self) -> list[tuple[frozenset[int], bool]]:
+        """Rule 2's totals in the order it makes them safe: regions, then groups, each by code; True for a region."""
+        return [(members, True) for _, members in sorted(self.regions.items())] + \
+            [(members, False) for _, members in sorted(self.groups.items())]
+
     def groups_with(self, code: int) -> list[frozenset[int]]:
         """The groups ``code`` is a member of."""
         return self._groups_by_member.get(code, [])
@@ -125,19 +137,42 @@ class Layout:
         return index
 
 
-def hidden_cells(counts: Counts, layout: Layout, min_count: int) -> frozenset[int]:
+class Month:
+    """One month's cells, with what the checks of that month need again and again."""
+
+    def __init__(self, counts: Counts, regions: Mapping[int, frozenset[int]], min_count: int):
+        self.counts = counts
+        self.regions = regions
+        self.min_count = min_count
+        self.primary = frozenset(m for m, c in counts.items() if too_few(c, min_count))
+
+    @cached_property
+    def small_regions(self) -> dict[int, bool]:
+        return {r: self.small(members) for r, members in self.regions.items()}
+
+    @cached_property
+    def small_country(self) -> bool:
+        return self.small(self.counts)
+
+    def small(self, members: Iterable[int]) -> bool:
+        """Does the total of ``members`` rest on too few persons?"""
+        return too_few(sum(self.counts.get(m, 0) for m in members), self.min_count)
+
+
+def hidden_cells(counts: Counts, layout: Layout, min_count: int, month: Month | None = None) -> frozenset[int]:
     """The cells hidden from every user but their own municipality's, for one month (rules 1 and 2)."""
-    primary = frozenset(m for m, c in counts.items() if too_few(c, min_count))
+    primary = (month or Month(counts, layout.regions, min_count)).primary
     hidden = set(primary)
-    totals = [(members, True) for _, members in sorted(layout.regions.items())]
-    totals += [(members, False) for _, members in sorted(layout.groups.items())]
-    for members, is_region in totals:
-        present = members & counts.keys()
+    keys = counts.keys()
+    for members, is_region in layout.totals:
+        if members.isdisjoint(primary):  # _unsafe needs a hidden primary cell inside, and primary ⊆ hidden
+            continue
+        present = members & keys
         while _unsafe(frozenset(hidden & present), is_region, counts, primary, min_count):
-            candidates = sorted((counts[m], m) for m in present - hidden if counts[m] > 0)
+            candidates = [(counts[m], m) for m in present - hidden if counts[m] > 0]
             if not candidates:
                 break  # nothing left to hide: the total is withheld from those who could use it (rule 3)
-            hidden.add(candidates[0][1])
+            hidden.add(min(candidates)[1])
     return frozenset(hidden)
 
 
@@ -168,10 +203,9 @@ def _sum_exposes(cells: int, total: float, min_count: int) -> bool:
     return not (low <= 1 and high >= min_count - 1)
 
 
-def _needed_by_others(cell: int, hidden: frozenset[int], viewer: int, counts: Counts, layout: Layout,
+def _needed_by_others(cell: int, hidden: frozenset[int], others: frozenset[int], counts: Counts, layout: Layout,
                       min_count: int) -> bool:
-    """Does ``cell`` protect a primary cell other than ``viewer``'s, under rule 2?"""
-    others = frozenset(m for m in hidden if m != viewer and too_few(counts[m], min_count))
+    """Does ``cell`` protect one of the primary cells ``others`` (the hidden ones but the viewer's), under rule 2?"""
     without = hidden - {cell}
     region = layout.region_of(cell)
     if _unsafe(without & region, True, counts, others, min_count):
@@ -196,41 +230,48 @@ def visible_totals(counts: Counts, unknown: frozenset[int], regions: Mapping[int
                    group: frozenset[int], own_group: bool, min_count: int) -> Visible:
     """Which totals of one month a user who does not see the cells ``unknown`` may see (rule 3). ``group`` is
     the compared municipality's group, ``own_group`` whether that municipality is the user's own."""
-    primary = frozenset(m for m in unknown if too_few(counts.get(m, 0), min_count))
+    return month_visible(Month(counts, regions, min_count), unknown, group, own_group)
+
+
+def month_visible(month: Month, unknown: frozenset[int], group: frozenset[int], own_group: bool) -> Visible:
+    """``visible_totals`` for a month already worked out."""
+    counts, regions, min_count = month.counts, month.regions, month.min_count
+    primary = unknown & month.primary
 
     def block(members: Iterable[int]) -> frozenset[int]:
         return unknown.intersection(members)
 
-    def small(members: Iterable[int]) -> bool:
-        return too_few(sum(counts.get(m, 0) for m in members), min_count)
-
     def safe(blocks: list[frozenset[int]], group_block: frozenset[int] = frozenset()) -> bool:
-        return not exposed(blocks, group_block, counts, primary, min_count)
+        # exposed() only ever finds primary cells: without one among the unknown cells every set of sums is safe
+        return not primary or not exposed(blocks, group_block, counts, primary, min_count)
 
-    shown = {r: safe([block(members)]) and not small(members) for r, members in regions.items()}
+    shown = {r: not month.small_regions[r] and safe([block(members)]) for r, members in regions.items()}
     withheld = frozenset().union(*(block(regions[r]) for r, ok in shown.items() if not ok))
-    country = safe([withheld]) and not small(counts)
-    known_sums = [block(regions[r]) for r, ok in shown.items() if ok] + ([withheld] if country else [])
+    country = not month.small_country and safe([withheld])
     group_block = block(group)
     if own_group:
-        group_shown = safe(known_sums, group_block) and not small(group)
+        known_sums = [block(regions[r]) for r, ok in shown.items() if ok] + ([withheld] if country else [])
+        group_shown = not month.small(group) and safe(known_sums, group_block)
     else:
-        group_shown = not group_block and not small(group)
+        group_shown = not group_block and not month.small(group)
     return Visible(shown, country, group_shown)
 
 
 def unknown_cells(counts: Counts, hidden: frozenset[int], layout: Layout, viewer: int,
-                  min_count: int) -> frozenset[int]:
+                  min_count: int, month: Month | None = None) -> frozenset[int]:
     """The hidden cells ``viewer``'s users do not see in one month: not their own, and not a secondary cell
     that protects nothing but their own figure and whose showing costs them no total (rule 2, last part)."""
+    month = month or Month(counts, layout.regions, min_count)
     own_group = layout.groups.get(viewer, frozenset())
-    baseline = visible_totals(counts, hidden - {viewer}, layout.regions, own_group, True, min_count)
+    baseline = month_visible(month, hidden - {viewer}, own_group, True)
+    # Only secondary cells are ever released, so the hidden primary cells stay the same throughout.
+    others = (hidden & month.primary) - {viewer}
     released: set[int] = set()
     for _, cell in sorted((counts[m], m) for m in hidden - {viewer} if not too_few(counts[m], min_count)):
         remaining = hidden - released
-        if _needed_by_others(cell, remaining, viewer, counts, layout, min_count):
+        if _needed_by_others(cell, remaining, others, counts, layout, min_count):
             continue
-        seen = visible_totals(counts, remaining - {viewer, cell}, layout.regions, own_group, True, min_count)
+        seen = month_visible(month, remaining - {viewer, cell}, own_group, True)
         if seen.covers(baseline):
             released.add(cell)
     return hidden - released - {viewer}
@@ -241,15 +282,32 @@ def unknown_by_month(counts_by_month: Mapping, layout: Layout, viewer: int, min_
 
     A month without a small cell hides nothing (no primary cell, so no complementary one): it is skipped,
     which is most months for most KPIs nationally."""
-    return {period: unknown_cells(counts, hidden_cells(counts, layout, min_count), layout, viewer, min_count)
-            if any(too_few(c, min_count) for c in counts.values()) else frozenset()
-            for period, counts in counts_by_month.items()}
+    unknown = {}
+    for period, counts in counts_by_month.items():
+        month = Month(counts, layout.regions, min_count)
+        unknown[period] = unknown_cells(counts, hidden_cells(counts, layout, min_count, month), layout, viewer,
+                                        min_count, month) if month.primary else frozenset()
+    return unknown
+
+
+def months_with_primary(monthly: pd.DataFrame, counted: str, min_count: int) -> pd.DataFrame:
+    """The rows of the months that have a primary cell, in the frame's order."""
+    small = too_few_mask(monthly[counted], min_count).to_numpy()
+    if small.all() or not small.any():
+        return monthly if small.any() else monthly.iloc[:0]
+    return monthly[monthly["period"].isin(monthly["period"].to_numpy()[small])]
 
 
 def month_counts(monthly: pd.DataFrame, counted: str) -> dict:
-    """Period → {municipality: persons counted}, from a frame of municipality_code, period and ``counted``."""
-    return {period: dict(zip(month["municipality_code"], month[counted], strict=True))
-            for period, month in monthly.groupby("period", sort=False)}
+    """Period → {municipality: persons counted}, from a frame of municipality_code, period and ``counted``;
+    periods in order of first appearance, municipalities in the frame's order within each."""
+    index, periods = pd.factorize(monthly["period"], sort=False)
+    order = np.argsort(index, kind="stable")
+    starts = np.searchsorted(index[order], np.arange(len(periods) + 1))
+    codes = monthly["municipality_code"].to_numpy()[order].tolist()
+    persons = monthly[counted].to_numpy()[order].tolist()
+    return {period: dict(zip(codes[starts[i]:starts[i + 1]], persons[starts[i]:starts[i + 1]], strict=True))
+            for i, period in enumerate(periods)}
 
 
 def period_start(month: date, granularity: str) -> date:
@@ -264,6 +322,15 @@ def hidden_periods(frame: pd.DataFrame, unknown: Mapping, counted: str, granular
                    min_count: int) -> pd.Series:
     """Rules 1 and 4 for a frame of municipality_code and period (months, quarters or years): hidden where the
     period counts too few persons itself or where any of its months is unknown (``unknown_by_month``)."""
-    covered = {(m, period_start(month, granularity)) for month, cells in unknown.items() for m in cells}
-    keys = zip(frame["municipality_code"], frame["period"], strict=True)
-    return too_few_mask(frame[counted], min_count) | pd.Series([k in covered for k in keys], index=frame.index)
+    index, periods = pd.factorize(frame["period"], sort=False)
+    position = {period: i for i, period in enumerate(periods)}
+    codes = frame["municipality_code"].to_numpy(dtype=np.int64)
+    # (period, municipality) → covered, as a table; codes are small whole numbers (the official ones, < 1000)
+    covered = np.zeros((len(periods), int(codes.max(initial=0)) + 1), dtype=bool)
+    for month, cells in unknown.items():
+        row = position.get(period_start(month, granularity))
+        inside = [m for m in cells if 0 <= m < covered.shape[1]]
+        if row is not None and inside:
+            covered[row, inside] = True
+    hidden = covered[index, codes] & (index >= 0) if len(frame) else np.zeros(0, dtype=bool)  # -1: no period
+    return too_few_mask(frame[counted], min_count) | pd.Series(hidden, index=frame.index)
