@@ -62,25 +62,30 @@ class KpiEngine:
         own_only = municipalities is not None and set(municipalities) <= {scope.municipality_code}
         protected = _protected(kpi) and not own_only  # a user's own figures are never hidden from them
         frame = self._unsuppressed(scope, kpi, None if protected else municipalities, start, end, granularity)
-        hidden = pd.Series(False, index=frame.index)
+        hidden = np.zeros(len(frame), dtype=bool)
         if protected:
             monthly = frame if granularity == "month" else self._unsuppressed(scope, kpi, None, start, end)
-            unknown = self._unknown(scope, kpi, disclosure.month_counts(monthly, kpi.counted))
-            hidden = disclosure.hidden_periods(frame, unknown, kpi.counted, granularity, kpi.min_count)
-        frame["suppressed"] = hidden & (frame["municipality_code"] != scope.municipality_code)
+            # Only months with a primary cell can hide anything (kpi/disclosure.py, rules 1 and 2).
+            small = disclosure.months_with_primary(monthly, kpi.counted, kpi.min_count)
+            unknown = self._unknown(scope, kpi, disclosure.month_counts(small, kpi.counted)) if len(small) else {}
+            hidden = disclosure.hidden_periods(frame, unknown, kpi.counted, granularity, kpi.min_count).to_numpy()
+        frame["suppressed"] = hidden & (frame["municipality_code"].to_numpy() != scope.municipality_code)
         if municipalities is not None:
             frame = frame[frame["municipality_code"].isin(list(municipalities))].reset_index(drop=True)
-        frame.loc[frame["suppressed"], ["numerator", "denominator", "value"]] = np.nan
+        if frame["suppressed"].any():
+            frame.loc[frame["suppressed"], ["numerator", "denominator", "value"]] = np.nan
         frame.insert(0, "kpi_id", kpi.id)
         return frame[VALUE_COLUMNS]
 
     def benchmark(self, scope: UserScope, kpi_id: str, municipality: int | None = None,
-                  start: date | None = None, end: date | None = None) -> pd.DataFrame:
-        """Per month: the municipality, its comparison group, its region and all municipalities, side by side.
-        Each total is Σ numerator / Σ denominator over its members, shown only where it discloses no one."""
+                  start: date | None = None, end: date | None = None, granularity: str = "month") -> pd.DataFrame:
+        """Per month, quarter or year (by its first day): the municipality, its comparison group, its region and all
+        municipalities, side by side. Each total is Σ numerator / Σ denominator over its members (each member's
+        quarter or year combined over its months as the measure says, like ``values``), never an average of
+        ratios; shown only where it discloses no one."""
         kpi = self.kpi(kpi_id)
         municipality = scope.municipality_code if municipality is None else municipality
-        frame = self._unsuppressed(scope, kpi, None, start, end)
+        frame = self._unsuppressed(scope, kpi, None, start, end, granularity)
         present = frame.groupby("municipality_code")["denominator"].sum()
         present = set(present[present > 0].index)
         members = {"own": [municipality], "group": list(self.groups.peers(municipality)),
@@ -93,7 +98,10 @@ class KpiEngine:
                 sides[f"{name}_{side}"] = np.where(inside, frame[side].to_numpy(dtype=float), 0.0)
         sums = pd.DataFrame(sides).groupby(frame["period"].to_numpy()).sum()
         result = pd.DataFrame({"period": list(sums.index)})
-        shown = self._totals_shown(scope, kpi, frame, municipality, result["period"])
+        if granularity == "month":
+            shown = self._totals_shown(scope, kpi, frame, municipality, result["period"])
+        else:
+            shown = self._period_totals_shown(scope, kpi, municipality, sums, start, end, granularity)
         for name in members:
             numerator, denominator = sums[f"{name}_numerator"].to_numpy(), sums[f"{name}_denominator"].to_numpy()
             with np.errstate(divide="ignore", invalid="ignore"):
@@ -102,7 +110,8 @@ class KpiEngine:
             for column, figures in (("numerator", numerator), ("denominator", denominator), ("value", value)):
                 result[f"{name}_{column}"] = np.where(hide, np.nan, figures)
         result.attrs.update(
-            municipality=municipality, peers=tuple(m for m in self.groups.peers(municipality) if m in present),
+            granularity=granularity, municipality=municipality,
+            peers=tuple(m for m in self.groups.peers(municipality) if m in present),
             municipalities_in_data=len(present), group_kind=self.groups.kind(municipality),
             region_name=self.groups.region_name(municipality))
         return result
@@ -151,6 +160,28 @@ class KpiEngine:
             rows["country"].append(seen.country)
         return {name: pd.Series(flags, index=periods.index) for name, flags in rows.items()}
 
+    def _period_totals_shown(self, scope: UserScope, kpi: Kpi, municipality: int, sums: pd.DataFrame,
+                             start: date | None, end: date | None, granularity: str) -> dict[str, pd.Series]:
+        """``_totals_shown`` for quarters or years: a total is shown where it is shown in every month of the period
+        (else the period minus the shown months would give a hidden one, as rule 4 says for cells) and its
+        own period does not rest on too few persons (rule 3). The user's own municipality is always shown."""
+        index = pd.RangeIndex(len(sums))
+        if not _protected(kpi):
+            return dict.fromkeys(("own", "group", "region", "country"), pd.Series(True, index=index))
+        monthly = self._unsuppressed(scope, kpi, None, start, end)
+        months = pd.Series(sorted(monthly["period"].unique()))
+        by_month = self._totals_shown(scope, kpi, monthly, municipality, months)
+        buckets = [disclosure.period_start(month, granularity) for month in months]
+        own_visible = municipality == scope.municipality_code
+        shown = {}
+        for name, flags in by_month.items():
+            every_month = flags.groupby(buckets).all().reindex(list(sums.index), fill_value=True).to_numpy()
+            small = disclosure.too_few_mask(sums[f"{name}_{kpi.counted}"], kpi.min_count).to_numpy()
+            if name == "own" and own_visible:
+                small = np.zeros(len(small), dtype=bool)
+            shown[name] = pd.Series(every_month & ~small, index=index)
+        return shown
+
     def _unknown(self, scope: UserScope, kpi: Kpi, counts_by_month: dict) -> dict:
         """Period → the cells the user does not see (kpi/disclosure.py, rules 1 and 2)."""
         return disclosure.unknown_by_month(counts_by_month, self._layout, scope.municipality_code, kpi.min_count)
@@ -164,8 +195,16 @@ class KpiEngine:
                       start: date | None, end: date | None, granularity: str = "month") -> pd.DataFrame:
         statement = compile_values(self.catalogue, kpi, municipalities, start, end, granularity)
         frame = self.warehouse.fetch_aggregate(scope, statement)
-        frame["period"] = pd.to_datetime(frame["period"]).dt.date
+        frame["period"] = as_dates(frame["period"])
         return frame
+
+
+def as_dates(column: pd.Series) -> np.ndarray:
+    """The periods as datetime.date objects; converted once per distinct period (a few hundred at most), not
+    per row."""
+    codes, periods = pd.factorize(column, sort=False)
+    dates = np.array([*pd.to_datetime(periods).date, pd.NaT], dtype=object)  # code -1 (no period) → the last
+    return dates[codes]
 
 
 def period_label(period: date, granularity: str) -> str:

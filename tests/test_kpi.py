@@ -149,3 +149,44 @@ def test_catalogue_mistakes_are_named(tmp_path, change, message):
 def test_target_status_honours_the_comparison(comparison, target, actual, expected):
     kpi = load_catalogue().kpi("K-ECO-BUDGET-USE")
     assert status(kpi, Target(479, kpi.id, 2026, target, comparison), actual) is expected
+
+
+@pytest.mark.parametrize("granularity", ["quarter", "year"])
+def test_a_quarter_or_year_benchmark_pools_every_member_and_month(engine, granularity):
+    # K-UBU-PLAC-1000 averages both sides over the period's months (placed children and residents are stocks);
+    # the scenario has January-March 2026 only, so Q1 and the year 2026 are the same three months.
+    # Placed per month: 479 1, 2, 2; 420 5, 5, 5; 410 0, 0, 1. Residents 0-22: 1,250, 500 and 2,000.
+    frame = engine.benchmark(scope(Role.LEADER), "K-UBU-PLAC-1000", granularity=granularity).set_index("period")
+    assert list(frame.index) == [date(2026, 1, 1)] and frame.attrs["granularity"] == granularity
+    row = frame.loc[date(2026, 1, 1)]
+    # Own: (1 + 2 + 2) / 3 = 5/3 placed on average over 1,250 → 5/3 / 1,250 × 1,000 = 4/3 per 1,000.
+    assert (row.own_numerator, row.own_denominator) == (pytest.approx(5 / 3), 1250)
+    assert row.own_value == pytest.approx(4 / 3)
+    # Group 410 + 420: (0 + 0 + 1) / 3 + (5 + 5 + 5) / 3 = 16/3 over 2,000 + 500 = 2,500 → 16/3 / 2,500 × 1,000
+    # = 32/15 ≈ 2.133. The mean of the members' ratios would be (1/6 + 10) / 2 ≈ 5.08.
+    assert (row.group_numerator, row.group_denominator) == (pytest.approx(16 / 3), 2500)
+    assert row.group_value == pytest.approx(32 / 15)
+    # Region and country (only these three have figures): (5 + 15 + 1) / 3 = 7 over 3,750 → 28/15 ≈ 1.867.
+    for series in ("region", "country"):
+        assert getattr(row, f"{series}_numerator") == pytest.approx(7)
+        assert getattr(row, f"{series}_denominator") == 3750
+        assert getattr(row, f"{series}_value") == pytest.approx(28 / 15)
+
+
+def test_a_quarter_total_is_hidden_when_one_of_its_months_is(engine):
+    # Svendborg's leader looking at Middelfart (410). By month, Middelfart's group (Assens 5 + Svendborg 2 in
+    # March) holds Assens' March cell, hidden from Svendborg, so the group's March total is hidden; January
+    # and February show. Q1's group total, (6 + 7 + 7) / 3 ≈ 6.7 persons, is not small, but Q1 minus the two
+    # shown months would give March: hidden. Middelfart's own quarter, (0 + 0 + 1) / 3 = 1/3 placed on
+    # average, rests on too few persons and holds the hidden March: hidden. Region and country show, as in
+    # every month: the Q1 numerator is (6 + 7 + 8) / 3 = 7.
+    user = scope(Role.LEADER)
+    monthly = engine.benchmark(user, "K-UBU-PLAC-1000", municipality=410).set_index("period")
+    assert monthly["group_value"].isna().tolist() == [False, False, True]
+    row = engine.benchmark(user, "K-UBU-PLAC-1000", municipality=410, granularity="quarter").iloc[0]
+    assert math.isnan(row.group_value) and math.isnan(row.group_numerator)
+    assert math.isnan(row.own_value)
+    assert row.region_numerator == pytest.approx(7) and row.country_numerator == pytest.approx(7)
+    # Middelfart's own leader always sees Middelfart's own 1/3.
+    own = engine.benchmark(scope(Role.LEADER, municipality=410), "K-UBU-PLAC-1000", granularity="quarter").iloc[0]
+    assert own.own_numerator == pytest.approx(1 / 3)
