@@ -127,6 +127,15 @@ def _person_months(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool)
         passes = [("wh.fact_grant SEMI JOIN affected USING (citizen_key)", *span("wh.dim_month")),
                   ("wh.fact_grant ANTI JOIN affected USING (citizen_key)", *span("new_months"))]
     for grants, first, last, months in passes:
+        _grant_spans(con, grants, first, last, as_of)
+        # A grant alone in its measure group in every month it covers is the chosen grant there: its months
+        # go straight in. Only grants sharing a month with another go through the choice.
+        con.execute(f"""INSERT INTO wh.fact_person_month
+            SELECT g.citizen_key, g.month, g.area, g.measure_group, g.grant_key, g.paying_municipality_code,
+                   g.acting_municipality_code, g.placement_type_code, g.legal_basis_code, g.caseworker_key,
+                   g.provider_key, g.target_group, age_on(c.birth_date, last_day(g.month)), c.sex, g.days_active
+            FROM ({_span_months("NOT shares_month", as_of)}) g JOIN wh.dim_citizen c USING (citizen_key)
+            WHERE g.days_active > 0 AND g.month IN (SELECT month FROM {months})""")
         # arg_max picks the grant with the most days (then the latest start, then the highest key) in one pass.
         con.execute(f"""INSERT INTO wh.fact_person_month
             WITH chosen AS (
@@ -136,7 +145,7 @@ def _person_months(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool)
                                 'legal': legal_basis_code, 'caseworker': caseworker_key, 'provider': provider_key,
                                 'target_group': target_group, 'days': days_active}},
                                (days_active, start_date, grant_key)) AS g
-                FROM ({grant_months(grants, first, last, as_of)})
+                FROM ({_span_months("shares_month", as_of)})
                 WHERE days_active > 0 AND month IN (SELECT month FROM {months})
                 GROUP BY citizen_key, month, measure_group)
             SELECT r.citizen_key, r.month, r.g.area, r.measure_group, r.g.grant_key, r.g.paying, r.g.acting,
@@ -144,6 +153,34 @@ def _person_months(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool)
                    age_on(c.birth_date, last_day(r.month)),
                    c.sex, r.g.days
             FROM chosen r JOIN wh.dim_citizen c USING (citizen_key)""")
+    con.execute("DROP TABLE grant_spans")
+
+
+def _grant_spans(con: duckdb.DuckDBPyConnection, grants: str, first: str, last: str, as_of: str) -> None:
+    """Each grant's first and last month within ``first``..``last``, and whether another grant of the same
+    citizen and measure group covers any of those months (ordered by first month, a grant shares a month
+    with an earlier one if any earlier one reaches its first month, or with a later one if the next starts
+    by its last)."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE grant_spans AS
+        SELECT *, coalesce(first_month <= max(last_month) OVER earlier, false)
+                  OR coalesce(lead(first_month) OVER ordered <= last_month, false) AS shares_month
+        FROM (SELECT {_GRANT_MONTH_COLUMNS},
+                     greatest(date_trunc('month', start_date), {first}) AS first_month,
+                     least(date_trunc('month', coalesce(end_date, {as_of} - 1)), {last}) AS last_month
+              FROM {grants})
+        WHERE first_month <= last_month
+        WINDOW ordered AS (PARTITION BY citizen_key, measure_group ORDER BY first_month, last_month, grant_key),
+               earlier AS (PARTITION BY citizen_key, measure_group ORDER BY first_month, last_month, grant_key
+                           ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING)""")
+
+
+def _span_months(where: str, as_of: str) -> str:
+    """The months of the spans matching ``where``, with the days the grant was active in each."""
+    return f"""
+        SELECT *, datediff('day', greatest(start_date, month),
+                           least(coalesce(end_date, {as_of} - 1), last_day(month))) + 1 AS days_active
+        FROM (SELECT *, CAST(unnest(generate_series(first_month, last_month, INTERVAL 1 MONTH)) AS DATE) AS month
+              FROM grant_spans WHERE {where})"""
 
 
 def _flags(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool) -> None:
