@@ -27,7 +27,8 @@ STATUS_NO_ADULT_YET = "Ingen voksensag endnu"
 STATUS_ENDED_WITHOUT = "Ophørt uden voksensag"
 
 COLUMNS = ["citizen_key", "name", "masked_cpr", "birth_date", "age", "turns_18", "days_to_18", "status", "gap_days",
-           "children_measure", "children_legal_basis", "children_start", "children_end", "children_caseworker",
+           "adult_need_assessed", "children_measure", "children_legal_basis", "children_start", "children_end",
+           "children_caseworker",
            "adult_measure", "adult_legal_basis", "adult_start", "adult_end", "adult_caseworker"]
 
 DATE_COLUMNS = ["birth_date", "turns_18", "children_start", "children_end", "adult_start", "adult_end"]
@@ -48,7 +49,8 @@ def transition_worklist(scope: UserScope, warehouse: Warehouse | None = None,
 
     The children's side is the most recent children's grant (ended when the last one ended; open if any is);
     the adult side is the first adult grant that runs after the 16th birthday. ``gap_days``: days with neither,
-    between the children's end and the adult start.
+    between the children's end and the adult start. ``adult_need_assessed``: the caseworker's assessment on a
+    children's grant that the young person will need adult support (True if any grant says so; None if none says).
     """
     mine = own_citizens(scope).subquery()
     warehouse = warehouse or current_warehouse()
@@ -58,7 +60,8 @@ def transition_worklist(scope: UserScope, warehouse: Warehouse | None = None,
     statement = (
         select(fact_grant.c.citizen_key, dim_citizen.c.name, dim_citizen.c.masked_cpr, dim_citizen.c.birth_date,
                fact_grant.c.area, fact_grant.c.measure_text, fact_grant.c.legal_basis_code, fact_grant.c.start_date,
-               fact_grant.c.end_date, dim_caseworker.c.name.label("caseworker_name"))
+               fact_grant.c.end_date, fact_grant.c.adult_need_assessed,
+               dim_caseworker.c.name.label("caseworker_name"))
         .select_from(fact_grant.join(dim_citizen, dim_citizen.c.citizen_key == fact_grant.c.citizen_key)
                      .outerjoin(dim_caseworker, dim_caseworker.c.caseworker_key == fact_grant.c.caseworker_key))
         .where(fact_grant.c.citizen_key.in_(select(mine.c.citizen_key)),
@@ -97,6 +100,7 @@ def _transition(grants: pd.DataFrame, last_day: date) -> dict | None:
         "children_measure": latest["measure_text"], "children_legal_basis": latest["legal_basis_code"],
         "children_start": _day(children["start_date"].min()), "children_end": _day(children_end),
         "children_caseworker": latest["caseworker_name"], "gap_days": None,
+        "adult_need_assessed": _adult_need(children["adult_need_assessed"]),
     }
     if adults.empty:
         ended = children_end is not None and children_end < pd.Timestamp(last_day)
@@ -109,6 +113,12 @@ def _transition(grants: pd.DataFrame, last_day: date) -> dict | None:
         "adult_start": _day(adult["start_date"]), "adult_end": _day(adult["end_date"]),
         "adult_caseworker": adult["caseworker_name"],
     }
+
+
+def _adult_need(flags: pd.Series) -> bool | None:
+    """Whether a children's grant records that the young person will need adult support; None if none says."""
+    said = flags.dropna()
+    return None if said.empty else bool(said.astype(bool).any())
 
 
 def _age(born: date, day: date) -> int:

@@ -22,11 +22,13 @@ STATUS_HELP = {
 scope = page_scope(Role.CASEWORKER)
 info = data.load_info()
 young = case_data.transitions(scope)
+young["adult_need_assessed"] = young["adult_need_assessed"].map({True: "Ja", False: "Nej"})
 
 st.title("Overgang 16-19 år")
 st.caption(f"Unge på 16-19 år pr. {long_date(info.data_as_of)} på dine sager, som har haft en foranstaltning efter "
            "børnereglerne efter deres 16-års fødselsdag, og om der er en voksensag i kommunen. Hul: dage mellem "
-           "børnesagens sidste dag og voksensagens første. Sorteret efter 18-års fødselsdag.")
+           "børnesagens sidste dag og voksensagens første. Voksenbehov vurderet: om børnesagen angiver, at den unge "
+           "vurderes at få brug for støtte som voksen. Sorteret efter 18-års fødselsdag.")
 
 if young.empty:
     st.info("Ingen af dine borgere er 16-19 år med en foranstaltning efter børnereglerne.")
@@ -41,12 +43,14 @@ shown_statuses = st.multiselect("Vis", list(STATUS_HELP), default=list(STATUS_HE
 shown = young[young["status"].isin(shown_statuses)]
 show_table(shown.rename(columns={
     "name": "Borger", "masked_cpr": "CPR-nr.", "age": "Alder", "turns_18": "Fylder 18", "days_to_18": "Dage til 18",
-    "status": "Status", "gap_days": "Hul (dage)", "children_measure": "Børneforanstaltning",
+    "status": "Status", "gap_days": "Hul (dage)", "adult_need_assessed": "Voksenbehov vurderet",
+    "children_measure": "Børneforanstaltning",
     "children_legal_basis": "Paragraf (barn)", "children_start": "Start (barn)", "children_end": "Slut (barn)",
     "children_caseworker": "Sagsbehandler (barn)", "adult_measure": "Voksenforanstaltning",
     "adult_legal_basis": "Paragraf (voksen)", "adult_start": "Start (voksen)", "adult_end": "Slut (voksen)",
     "adult_caseworker": "Sagsbehandler (voksen)",
-})[["Borger", "CPR-nr.", "Alder", "Fylder 18", "Dage til 18", "Status", "Hul (dage)", "Børneforanstaltning",
+})[["Borger", "CPR-nr.", "Alder", "Fylder 18", "Dage til 18", "Status", "Hul (dage)", "Voksenbehov vurderet",
+    "Børneforanstaltning",
     "Paragraf (barn)", "Start (barn)", "Slut (barn)", "Sagsbehandler (barn)", "Voksenforanstaltning",
     "Paragraf (voksen)", "Start (voksen)", "Slut (voksen)", "Sagsbehandler (voksen)"]],
     {"Hul (dage)": 0}, key="transitions", file_name=f"overgang-16-19-{info.data_as_of:%Y-%m-%d}.csv")

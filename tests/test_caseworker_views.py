@@ -250,6 +250,9 @@ def test_the_transition_list_is_every_own_young_person_with_a_childrens_measure_
               AND c.birth_date + INTERVAL 20 YEAR > DATE '{LAST_DAY}'""")
         assert sorted(worklist.index) == sorted(expected["citizen_key"])
         assert worklist["age"].between(16, 19).all()
+        assessed = set(sql(demo, """SELECT citizen_key FROM fact_grant WHERE area = 'children'
+            AND acting_municipality_code = 479 AND adult_need_assessed""")["citizen_key"]) & set(worklist.index)
+        assert set(worklist.index[worklist["adult_need_assessed"].eq(True)]) <= assessed
         assert (worklist["turns_18"].diff().dropna() >= pd.Timedelta(0)).all()  # soonest 18th birthday first
         adults = set(sql(demo, "SELECT citizen_key FROM fact_grant WHERE area = 'adults' AND "
                                f"acting_municipality_code = 479 AND start_date <= DATE '{LAST_DAY}'")["citizen_key"])
@@ -270,7 +273,8 @@ def test_transition_statuses_and_gaps_worked_out_by_hand():
         return pd.DataFrame([{"citizen_key": "k", "name": "Ung", "masked_cpr": "100508-xxxx", "birth_date": born,
                               "area": area, "measure_text": measure, "legal_basis_code": basis,
                               "start_date": pd.Timestamp(start), "end_date": pd.Timestamp(end) if end else pd.NaT,
-                              "caseworker_name": "X"} for area, measure, basis, start, end in grants])
+                              "adult_need_assessed": need[0] if need else None, "caseworker_name": "X"}
+                             for area, measure, basis, start, end, *need in grants])
 
     placement = ("children", "Anbringelse", "BL-46", date(2020, 1, 1), date(2026, 5, 9))
     gap = transition._transition(person(placement, ("adults", "Botilbud", "SEL-107", date(2026, 6, 1), None)),
@@ -286,6 +290,12 @@ def test_transition_statuses_and_gaps_worked_out_by_hand():
     before_16 = transition._transition(person(("children", "Aflastning", "BL-32", date(2020, 1, 1),
                                                date(2024, 5, 9))), LAST_DAY)
     assert before_16 is None  # ended the day before the 16th birthday: not in the transition window
+    # The adult-need assessment: unknown when no children's grant records it, yes when any says yes.
+    assert ended["adult_need_assessed"] is None
+    contact = ("children", "Kontaktperson", "BL-32", date(2024, 6, 1), date(2025, 6, 1), False)
+    assessed = transition._transition(person(contact, (*placement[:5], True)), LAST_DAY)
+    assert assessed["adult_need_assessed"] is True
+    assert transition._transition(person(contact), LAST_DAY)["adult_need_assessed"] is False
 
 
 # --- Paying municipality ----------------------------------------------------------------------------------------
