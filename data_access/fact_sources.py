@@ -40,6 +40,7 @@ a case is built from rows of several kinds, ``fact_row`` names the kind:
 - agg_transition_gap_month: a young person assessed to need adult support, whose children's measures all
   ended at 16-19, in the month their 30 days ran out (lineage: the last children's grant), with whether an
   adult measure ran or began in time (``adult_measure_in_time``, and which: ``adult_grant_key``).
+- agg_notification_month: each notification, in the month it was received, with the child's age that day.
 - agg_forecast_month: the grants active at the month's end (``commitment``: their disposition to
   31 December), and for the forecast the year's postings so far (``posting``) and, against the
   budget, the corrected budget line (``budget``, with a minus).
@@ -100,6 +101,7 @@ from .warehouse_schema import (
     fact_budget,
     fact_grant,
     fact_grant_flag,
+    fact_notification,
     fact_payment,
     fact_person_month,
     fact_population,
@@ -634,6 +636,22 @@ def _transition_gap(measure: str, municipality_column: str, municipality: int, m
     )
 
 
+def _notifications(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """A notification counts in the month it was received, with the child's age on that day."""
+    note, citizen = fact_notification, dim_citizen
+    born, received = citizen.c.birth_date, note.c.received_date
+    age = (extract("year", received) - extract("year", born)
+           - case((extract("month", received) * 100 + extract("day", received)
+                   < extract("month", born) * 100 + extract("day", born), 1), else_=0))
+    month = cast(func.date_trunc("month", received), Date)
+    return (
+        select(month.label("month"), literal_column("1", Integer).label("amount"), *note.c,
+               age.label("age"), citizen.c.sex, literal(None).label("responsible_caseworker"))
+        .select_from(note.join(citizen, citizen.c.citizen_key == note.c.citizen_key))
+        .where(note.c.municipality_code == municipality, month.in_(months))
+    )
+
+
 _SOURCES = {
     "agg_persons_month": _persons,
     "agg_population_month": _population,
@@ -650,4 +668,5 @@ _SOURCES = {
     "agg_youth_support_month": _youth_support,
     "agg_placement_breakdown_month": _placement_breakdown,
     "agg_transition_gap_month": _transition_gap,
+    "agg_notification_month": _notifications,
 }

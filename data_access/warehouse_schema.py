@@ -284,6 +284,22 @@ fact_assessment = Table(
     *_lineage(),
 )
 
+# Notifications (underretninger, BL §§ 132-138) as the receiving municipality's case system registered them.
+fact_notification = Table(
+    "fact_notification",
+    metadata,
+    Column("notification_key", String, nullable=False),  # source system : municipality : its id there
+    Column("source_system", String, nullable=False),
+    Column("source_notification_id", String, nullable=False),
+    Column("municipality_code", SmallInteger, nullable=False),  # the municipality that received it
+    Column("citizen_key", String, nullable=False),
+    Column("received_date", Date, nullable=False),
+    Column("notifier_code", String, nullable=False),  # SKOLE | DAGTILBUD | SUNDHED | POLITI | BORGER | ANDET
+    Column("urgent", Boolean, nullable=False),
+    Column("assessed_date", Date),  # BL § 133: assessed within 24 hours; NULL: no assessment registered
+    *_lineage(),
+)
+
 # Data-quality findings on current grants, recomputed every run; registrations are never corrected.
 fact_grant_flag = Table(
     "fact_grant_flag",
@@ -507,6 +523,19 @@ agg_transition_gap_month = Table(
     Column("without_adult_measure", Integer, nullable=False),
 )
 
+# K-UBU-NOTIF: notifications received in the month, by the child's age and sex on the day received.
+agg_notification_month = Table(
+    "agg_notification_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("notifier_code", String, nullable=False),
+    Column("urgent", Boolean, nullable=False),
+    Column("age", SmallInteger, nullable=False),
+    Column("sex", String(1), nullable=False),
+    Column("notifications", Integer, nullable=False),
+)
+
 # The fact-based budget (F-KOM-FACTBUDGET) per municipality, function and month: what the active grants
 # still commit to 31 December at the month's end (their registration as it stands now), the year's
 # spend so far plus that commitment, and how far that forecast lies above the corrected budget.
@@ -606,6 +635,7 @@ VERSIONED_KEYS: dict[str, tuple[str, ...]] = {
     "person_cpr": ("citizen_key",),
     "fact_residence": ("citizen_key", "moved_in"),
     "fact_relation": ("child_key", "parent_key"),
+    "fact_notification": ("notification_key",),
 }
 VERSIONS = {name: _versioned(metadata.tables[name]) for name in VERSIONED_KEYS}
 
@@ -622,6 +652,7 @@ _AGGREGATE = {
     agg_grants_month, agg_dq_month, agg_effect_month, agg_staircase_month, agg_placement_followup_month,
     agg_forecast_month, agg_spend_placement_month, agg_placement_duration_month, agg_youth_support_month,
     dim_end_reason, agg_placement_breakdown_month, agg_transition_gap_month,
+    agg_notification_month,
 }
 _ADMIN = {meta_load, meta_load_file, meta_schema, quarantine}
 

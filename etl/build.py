@@ -53,7 +53,7 @@ def load_reference(con: duckdb.DuckDBPyConnection) -> None:
 _STAGED_CPR = """
     SELECT cpr FROM stg_person UNION SELECT cpr FROM stg_grant UNION SELECT cpr FROM stg_payment
     UNION SELECT cpr FROM stg_address UNION SELECT child_cpr FROM stg_relation UNION SELECT parent_cpr FROM stg_relation
-    UNION SELECT cpr FROM stg_assessment"""
+    UNION SELECT cpr FROM stg_assessment UNION SELECT cpr FROM stg_notification"""
 
 
 def pseudonymise(con: duckdb.DuckDBPyConnection, key: str) -> int:
@@ -155,6 +155,13 @@ def apply_deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
         LEFT JOIN wh.fact_grant g ON g.source_system = a.source_system
              AND g.acting_municipality_code = a.municipality_code AND g.source_grant_id = a.reference""")
     _checked(con, "stg_assessment", result["fact_assessment"])
+    result["fact_notification"] = apply_versioned(con, "fact_notification", """
+        SELECT n.source_system || ':' || n.municipality_code || ':' || n.source_notification_id AS notification_key,
+               n.source_system, n.source_notification_id, n.municipality_code, k.citizen_key, n.received_date,
+               n.notifier_code, n.urgent, n.assessed_date, n.source_file, n.source_line,
+               getvariable('run_id') AS etl_run_id, n.extract_date AS valid_from
+        FROM stg_notification n JOIN map_citizen k USING (cpr)""")
+    _checked(con, "stg_notification", _staged(con, "incoming"))
     return result
 
 

@@ -135,7 +135,7 @@ class Field:
             return "ukendt værdi (tilladt: " + ", ".join(self.values) + ")"
         if self.lookup is not None:
             return {"legal_basis": "ukendt paragraf", "placement_type": "ukendt anbringelsesform",
-                    "end_reason": "ukendt ophørsårsag"}.get(
+                    "end_reason": "ukendt ophørsårsag", "notifier": "ukendt underretter"}.get(
                 self.lookup, "ukendt kode")
         return KINDS[self.kind].problem
 

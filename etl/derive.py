@@ -12,7 +12,7 @@ from datetime import date
 
 import duckdb
 
-from . import derive_transitions
+from . import derive_more, derive_transitions
 from .build import DAYS_PER_MONTH
 
 MISSING_PAYMENTS_MONTHS = 3  # an open grant with no payments for this long probably ended unregistered
@@ -262,6 +262,7 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     _placement_duration(con)
     _youth_support(con)
     derive_transitions.build(con)
+    derive_more.aggregates(con)
     # Each month takes the newest quarter DST had counted by then (figures come quarterly).
     con.execute("""INSERT INTO wh.agg_population_month
         WITH latest AS (

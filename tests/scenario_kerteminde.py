@@ -15,6 +15,8 @@ Faaborg-Midtfyn (430) holds three young people placed before they turned 18, for
 five children whose placements end in different ways (K-UBU-BREAKDOWN) and seven young people with a
 contact person until about 18, most of them assessed to need adult support (K-UBU-TRANS-GAP).
 
+Kerteminde's notifications (KMD): five about children, one with a CPR number that cannot be (quarantined).
+
 Residents (DST, 2026K1): 1,000 aged 0-22 (500 boys and 500 girls of 10), 3,000 aged 18-64 (1,500 men
 of 30, 1,500 women of 50) and 1,000 women of 70: 4,000 aged 18 and over.
 """
@@ -147,6 +149,7 @@ def write_kerteminde_delivery(folder: Path) -> None:
                 + [(cpr, first, last, sex, born, FAABORG) for cpr, first, last, sex, born in FAABORG_PEOPLE])
     _write_nyborg(folder)
     _write_faaborg(folder)
+    _write_notifications(folder)
     (folder / f"CPR_ADRESSER_{STAMP}.csv").write_text(
         f"PNR;KOMKOD;TILFLYTNINGSDATO;FRAFLYTNINGSDATO\n{P5};0450;2020-01-01;\n", encoding="utf-8")
     d.write_population(folder, STAMP, [
@@ -254,3 +257,22 @@ def _write_faaborg(folder: Path) -> None:
         # T7: ended 10 March 2026, assessed; his 30 days run out in April, after the extraction.
         contact("6030", T7, date(2025, 1, 1), date(2026, 3, 10), "J"),
     ])
+
+
+def _write_notifications(folder: Path) -> None:
+    columns = "Kommunenr;Underretningsnr;CPR-nr;Modtaget;Underretter;Akut;Vurderet\r\n"
+    rows = [
+        # K1, 14: from the school in January and, urgent, from the police in February.
+        ("U-1", K1, "05-01-2026", "Skole", "Nej", "05-01-2026"),
+        ("U-2", K1, "20-02-2026", "Politi", "Ja", "20-02-2026"),
+        # K2, 16: from a hospital in January, assessed two days later.
+        ("U-3", K2, "10-01-2026", "Sundhedsvæsen", "Nej", "12-01-2026"),
+        # A girl of 10 with no case (not in the CPR extract), anonymously in March; no assessment registered.
+        ("U-4", "650515-4026", "03-03-2026", "Borger/anonym", "Nej", ""),
+        # K4, 16, from his day-care-age sibling's kindergarten in December 2025: outside 2026.
+        ("U-5", K4, "15-12-2025", "Dagtilbud", "Nej", "16-12-2025"),
+        # A CPR number with day 32: quarantined, never counted.
+        ("U-6", "3201154027", "04-01-2026", "Andet", "Nej", "04-01-2026"),
+    ]
+    (folder / f"KMD_BV_UNDERRETNINGER_{MUNICIPALITY:04d}_{STAMP}.csv").write_text(
+        columns + "".join(f"0440;{';'.join(row)}\r\n" for row in rows), encoding="cp1252")

@@ -169,6 +169,15 @@ QUARANTINED = [
     Case("score uden for skalaen", raw_file(f"MAALINGER_0479_{NEXT}.csv", (
         "CPR;Dato;Instrument;Score;Fagsystem;Bevillingsreference\n"
         f"{s.D};2026-04-01;VUM;7,5;KMD;1004\n").encode()), "skala", line=2, column="Score"),
+    Case("underretning vurderet før modtagelsen", raw_file(f"KMD_BV_UNDERRETNINGER_0479_{NEXT}.csv", (
+        "Kommunenr;Underretningsnr;CPR-nr;Modtaget;Underretter;Akut;Vurderet\r\n"
+        f"0479;U1;{s.C};01-04-2026;Skole;Nej;31-03-2026\r\n").encode("cp1252")), "vurderingen ligger før", line=2,
+         column="vurdering"),
+    Case("ukendt underretter i DUBU", raw_file(f"DUBU_UNDERRETNINGER_0420_{NEXT}.jsonl", (
+        '{"kommunekode": "0420", "underretningsid": "u-1", "barn": {"cpr": "' + s.E + '"}, '
+        '"modtaget": "2026-04-01T09:00:00", "underretter": {"type": "NABO"}, "akut": false, '
+        '"vurdering": {"tidspunkt": "2026-04-01T11:00:00"}}\n').encode()), "ukendt underretter", line=1,
+         column="underretter.type"),
 ]
 
 

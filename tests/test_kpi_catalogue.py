@@ -153,6 +153,10 @@ KERTEMINDE = {
     "K-UBU-NOTPLAC-1Y": {2: (0, 2, 0.0)},
     # K3, the one child in a municipal foster family, placed on a grant that started January 2019: 84 whole
     # months to January 2026, then 85 and 86. The quarter averages the three months: 255 / 3.
+    # Notifications about 0-17-year-olds per 1,000 residents aged 0-17 (the 1,000 ten-year-olds): January
+    # U-1 and U-3, February U-2, March U-4; U-5 is in December 2025 and U-6 was quarantined. The year 2026
+    # so far (January-March): 4 notifications over an average of 1,000 residents = 4.0 per 1,000.
+    "K-UBU-NOTIF": {1: (2, 1000, 2.0), 2: (1, 1000, 1.0), "2026": (4, 1000, 4.0)},
     "K-UBU-DUR-KOMPF": {1: (84, 1, 84.0), 2: (85, 1, 85.0), 3: (86, 1, 86.0), "Q1": (255, 3, 85.0)},
 }
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from etl.dates import add_months
 
-from . import writers
+from . import notification_writers, notifications, writers
 from .extraction import changed_on, first_seen, moves_on, visible
 from .finance import GrantLedger, budget_view, budgets, postings
 from .population import population_table
@@ -52,6 +52,7 @@ class _Simulated:
     budget_rows: list[dict]
     system_of: dict[int, str] = field(default_factory=dict)
     references: dict[int, str] = field(default_factory=dict)
+    notifications: list[notifications.Notification] = field(default_factory=list)
 
 
 def generate_delivery(profile: Profile, seed: int, out: Path, extraction: date | None = None) -> Summary:
@@ -75,6 +76,7 @@ def simulate(profile: Profile, seed: int) -> Iterator[_Simulated]:
     systems = systems_for(profile, codes, seed)
     providers = ProviderPool(seed)
     taken_cprs: set[str] = set()
+    notified: set[str] = set()  # the notified children's own numbers, apart from taken_cprs
     horizon = add_months(profile.as_of, profile.horizon_months)
     for code in codes:
         municipality = municipalities[code]
@@ -85,8 +87,9 @@ def simulate(profile: Profile, seed: int) -> Iterator[_Simulated]:
         references = {g.number: writers.grant_reference(system_of[g.number], seed, g) for g in world.grants}
         ledger = postings(world.grants, system_of, references, profile.history_start, horizon, profile.defects, seed,
                           code)
+        notes = notifications.notifications(world, profile.history_start, horizon, seed, profile.defects, notified)
         yield _Simulated(municipality, chosen, world, ledger,
-                         budgets(ledger, profile.history_start, horizon, seed, code), system_of, references)
+                         budgets(ledger, profile.history_start, horizon, seed, code), system_of, references, notes)
 
 
 def _deliver(profile: Profile, seed: int, out: Path, extraction: date, delta: bool) -> Summary:
@@ -108,6 +111,11 @@ def _deliver(profile: Profile, seed: int, out: Path, extraction: date, delta: bo
         grants = simulated.world.grants
         shown = [g for g in grants if (changed_on(g, day) if delta else visible(g, extraction))]
         _write_case_files(out, stamp, code, shown, simulated, extraction, seed, summary)
+        notes = [n for n in simulated.notifications
+                 if (notifications.changed_on(n, day) if delta else notifications.visible(n, extraction))]
+        if notes or not delta:
+            summary.wrote(notification_writers.write(simulated.systems.children, out, code, stamp, notes, extraction,
+                                                     seed))
         first = day if delta else profile.history_start
         selected = simulated.ledger.between(first, day)
         if len(selected) or not delta:

@@ -45,6 +45,8 @@ class DefectRates:
     duplicate_posting_line: float = 0.0005  # the same posting line delivered twice
     double_payment: float = 0.001  # a month paid twice (a second voucher)
     reversed_payment: float = 0.002  # a payment booked by mistake and reversed a few days later
+    missing_assessment: float = 0.02  # a notification whose assessment was never registered
+    invalid_notification_cpr: float = 0.0005  # a notification registered with a mistyped CPR number
 
 
 NO_DEFECTS = DefectRates(**dict.fromkeys(DefectRates.__dataclass_fields__, 0.0))

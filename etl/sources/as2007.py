@@ -9,12 +9,16 @@ import re
 from etl.contracts import Contract, Field
 
 from .common import (
+    ASSESSED_BEFORE_RECEIVED,
     END_BEFORE_START,
     GRANT_COLUMNS,
     LEGAL_BASIS_PARTS,
     MUNICIPALITY_MATCHES_FILE,
     NEGATIVE_RATE,
+    NOTIFICATION_KEY,
+    NOTIFICATION_MUNICIPALITY,
     UNKNOWN_LEGAL_BASIS,
+    notification_conform,
 )
 
 GRANTS = Contract(
@@ -65,4 +69,27 @@ SELECT {GRANT_COLUMNS}, 'AS2007' AS source_system, {LEGAL_BASIS_PARTS} AS legal_
 FROM typed_as2007_grants
 """
 
-SOURCES = ((GRANTS, "stg_grant", GRANTS_CONFORM),)
+NOTIFICATIONS = Contract(
+    source="as2007_notifications",
+    system="AS2007",
+    title="CGI AS2007, underretninger",
+    pattern=re.compile(r"^AS2007_UNDERRETNINGER_(?P<municipality>\d{4})_(?P<date>\d{8})\.xml$"),
+    format="xml",
+    encoding="iso-8859-1",
+    xml_root="AS2007Udtraek",
+    xml_record="Underretning",
+    fields=(
+        Field("@id", "source_notification_id"),
+        Field("Handlekommune", "municipality_code", "municipality_code"),
+        Field("Borger/@cpr", "cpr", "cpr"),
+        Field("Modtaget/@dato", "received_date", "date_iso"),
+        Field("Underretter/@kode", "notifier_code", lookup="notifier"),
+        Field("Akut", "urgent", values={"J": "J", "N": "N"}),
+        Field("Vurdering/@dato", "assessed_date", "date_iso", required=False),
+    ),
+    key=NOTIFICATION_KEY,
+    rules=(NOTIFICATION_MUNICIPALITY, ASSESSED_BEFORE_RECEIVED),
+)
+
+SOURCES = ((GRANTS, "stg_grant", GRANTS_CONFORM),
+           (NOTIFICATIONS, "stg_notification", notification_conform("AS2007", "as2007_notifications")))

@@ -34,6 +34,9 @@ STAGING_DDL = (
     f"""CREATE TABLE stg_template_assessment ({_LINEAGE},
         municipality_code SMALLINT, cpr VARCHAR, assessment_date DATE, instrument VARCHAR, score DOUBLE,
         source_system VARCHAR, reference VARCHAR)""",
+    f"""CREATE TABLE stg_template_notification ({_LINEAGE},
+        source_system VARCHAR, municipality_code SMALLINT, source_notification_id VARCHAR, cpr VARCHAR,
+        received_date DATE, notifier_code VARCHAR, urgent BOOLEAN, assessed_date DATE)""",
 )
 
 # Postings, from whichever finance system: a voucher is booked once per municipality, so a voucher
@@ -67,3 +70,25 @@ GRANT_COLUMNS = """source_file, source_line, extract_date, source_grant_id, case
        paying_municipality_code, measure_text, placement_type_code, target_group, provider_cvr, provider_name,
        grant_date, start_date, end_date, rate, rate_unit, fee_count, account, caseworker_id, caseworker_name, unit,
        end_reason_code, CAST(adult_need_assessed AS BOOLEAN) AS adult_need_assessed"""
+
+# Notifications (underretninger, BL §§ 132-138) from any case system: the municipality must assess each
+# within 24 hours, so an assessment registered before the notification arrived is a registration error.
+NOTIFICATION_KEY = ("file_municipality_code", "source_notification_id")
+ASSESSED_BEFORE_RECEIVED = RowRule("vurdering", "CAST(assessed_date AS VARCHAR)", "assessed_date < received_date",
+                                   "vurderingen ligger før modtagelsen af underretningen")
+
+
+NOTIFICATION_MUNICIPALITY = RowRule("kommune", "CAST(municipality_code AS VARCHAR)",
+                                    "municipality_code <> file_municipality_code",
+                                    "kommunen passer ikke med kommunen i filnavnet")
+
+
+def notification_conform(system: str, source: str) -> str:
+    """DUBU stamps receipt and assessment with a time; the warehouse keeps the day."""
+    return f"""
+SELECT source_file, source_line, extract_date, '{system}' AS source_system,
+       file_municipality_code AS municipality_code, source_notification_id, cpr,
+       CAST(received_date AS DATE) AS received_date, notifier_code, urgent = 'J' AS urgent,
+       CAST(assessed_date AS DATE) AS assessed_date
+FROM typed_{source}
+"""

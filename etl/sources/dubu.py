@@ -4,7 +4,17 @@ import re
 
 from etl.contracts import Contract, Field, RowRule
 
-from .common import END_BEFORE_START, GRANT_COLUMNS, LEGAL_BASIS_PARTS, NEGATIVE_RATE, UNKNOWN_LEGAL_BASIS
+from .common import (
+    ASSESSED_BEFORE_RECEIVED,
+    END_BEFORE_START,
+    GRANT_COLUMNS,
+    LEGAL_BASIS_PARTS,
+    NEGATIVE_RATE,
+    NOTIFICATION_KEY,
+    NOTIFICATION_MUNICIPALITY,
+    UNKNOWN_LEGAL_BASIS,
+    notification_conform,
+)
 
 MEASURES = Contract(
     source="dubu_measures",
@@ -57,4 +67,25 @@ SELECT {GRANT_COLUMNS}, 'DUBU' AS source_system, {LEGAL_BASIS_PARTS} AS legal_ba
 FROM typed_dubu_measures
 """
 
-SOURCES = ((MEASURES, "stg_grant", MEASURES_CONFORM),)
+NOTIFICATIONS = Contract(
+    source="dubu_notifications",
+    system="DUBU",
+    title="DUBU, underretninger",
+    pattern=re.compile(r"^DUBU_UNDERRETNINGER_(?P<municipality>\d{4})_(?P<date>\d{8})\.jsonl$"),
+    format="jsonl",
+    encoding="utf-8",
+    fields=(
+        Field("kommunekode", "municipality_code", "municipality_code"),
+        Field("underretningsid", "source_notification_id"),
+        Field("barn.cpr", "cpr", "cpr"),
+        Field("modtaget", "received_date", "timestamp_iso"),
+        Field("underretter.type", "notifier_code", lookup="notifier"),
+        Field("akut", "urgent", values={"true": "J", "false": "N"}),
+        Field("vurdering.tidspunkt", "assessed_date", "timestamp_iso", required=False),
+    ),
+    key=NOTIFICATION_KEY,
+    rules=(NOTIFICATION_MUNICIPALITY, ASSESSED_BEFORE_RECEIVED),
+)
+
+SOURCES = ((MEASURES, "stg_grant", MEASURES_CONFORM),
+           (NOTIFICATIONS, "stg_notification", notification_conform("DUBU", "dubu_notifications")))

@@ -7,7 +7,16 @@ import re
 
 from etl.contracts import Contract, Field
 
-from .common import END_BEFORE_START, GRANT_COLUMNS, MUNICIPALITY_MATCHES_FILE, NEGATIVE_RATE
+from .common import (
+    ASSESSED_BEFORE_RECEIVED,
+    END_BEFORE_START,
+    GRANT_COLUMNS,
+    MUNICIPALITY_MATCHES_FILE,
+    NEGATIVE_RATE,
+    NOTIFICATION_KEY,
+    NOTIFICATION_MUNICIPALITY,
+    notification_conform,
+)
 
 GRANTS = Contract(
     source="kmd_grants",
@@ -52,4 +61,25 @@ SELECT {GRANT_COLUMNS}, 'KMD' AS source_system, legal_basis_code,
 FROM typed_kmd_grants
 """
 
-SOURCES = ((GRANTS, "stg_grant", GRANTS_CONFORM),)
+NOTIFICATIONS = Contract(
+    source="kmd_notifications",
+    system="KMD",
+    title="KMD Børn og Voksne, underretninger",
+    pattern=re.compile(r"^KMD_BV_UNDERRETNINGER_(?P<municipality>\d{4})_(?P<date>\d{8})\.csv$"),
+    format="delimited",
+    encoding="cp1252",
+    fields=(
+        Field("Kommunenr", "municipality_code", "municipality_code"),
+        Field("Underretningsnr", "source_notification_id"),
+        Field("CPR-nr", "cpr", "cpr"),
+        Field("Modtaget", "received_date", "date_dmy"),
+        Field("Underretter", "notifier_code", lookup="notifier"),
+        Field("Akut", "urgent", values={"Ja": "J", "Nej": "N"}),
+        Field("Vurderet", "assessed_date", "date_dmy", required=False),
+    ),
+    key=NOTIFICATION_KEY,
+    rules=(NOTIFICATION_MUNICIPALITY, ASSESSED_BEFORE_RECEIVED),
+)
+
+SOURCES = ((GRANTS, "stg_grant", GRANTS_CONFORM),
+           (NOTIFICATIONS, "stg_notification", notification_conform("KMD", "kmd_notifications")))
