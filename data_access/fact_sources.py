@@ -41,6 +41,9 @@ a case is built from rows of several kinds, ``fact_row`` names the kind:
   ended at 16-19, in the month their 30 days ran out (lineage: the last children's grant), with whether an
   adult measure ran or began in time (``adult_measure_in_time``, and which: ``adult_grant_key``).
 - agg_notification_month: each notification, in the month it was received, with the child's age that day.
+- agg_reimbursement_month: for ``claimable`` the acting municipality's postings on grants another
+  municipality pays for, from the day CPR has the family living there (``claimable_from``; NULL: never,
+  so from the first posting); for ``recovered`` its postings on artskonto 7.7, with a minus (income).
 - agg_forecast_month: the grants active at the month's end (``commitment``: their disposition to
   31 December), and for the forecast the year's postings so far (``posting``) and, against the
   budget, the corrected budget line (``budget``, with a minus).
@@ -72,6 +75,7 @@ from sqlalchemy import (
     or_,
     select,
     true,
+    union,
     union_all,
 )
 
@@ -86,6 +90,7 @@ from etl.derive import (
     STAIRCASE_MONTHS,
     YOUTH_SUPPORT_LAST_AGE,
 )
+from etl.derive_more import RECEIVED_ART
 from etl.derive_transitions import BREAKDOWN_WINDOW_MONTHS, TRANSITION_AGES, TRANSITION_DAYS
 
 from .warehouse_schema import (
@@ -105,6 +110,8 @@ from .warehouse_schema import (
     fact_payment,
     fact_person_month,
     fact_population,
+    fact_relation,
+    fact_residence,
 )
 
 # Columns the facts behind an aggregate can be split by although the aggregate lacks them.
@@ -652,6 +659,42 @@ def _notifications(measure: str, municipality_column: str, municipality: int, mo
     )
 
 
+def _reimbursement(measure: str, municipality_column: str, municipality: int, months: list[date]) -> Select:
+    """Claimable postings (on grants another municipality pays for, from the family's move there) or 7.7 income."""
+    payment, grant = fact_payment, fact_grant
+    claimed = (select(grant.c.grant_key, grant.c.citizen_key, grant.c.paying_municipality_code)
+               .where(grant.c.paying_municipality_code != grant.c.acting_municipality_code).cte("claimed"))
+    family = union(
+        select(claimed.c.grant_key, claimed.c.citizen_key.label("person")),
+        select(claimed.c.grant_key, fact_relation.c.parent_key)
+        .select_from(claimed.join(fact_relation, fact_relation.c.child_key == claimed.c.citizen_key)),
+    ).subquery("family")
+    moved = (
+        select(claimed.c.grant_key, func.min(fact_residence.c.moved_in).label("claimable_from"))
+        .select_from(claimed.outerjoin(family, family.c.grant_key == claimed.c.grant_key)
+                     .outerjoin(fact_residence, and_(fact_residence.c.citizen_key == family.c.person,
+                                                     fact_residence.c.municipality_code
+                                                     == claimed.c.paying_municipality_code)))
+        .group_by(claimed.c.grant_key).subquery("moved"))
+    common = (payment.c.period_month.label("month"), payment.c.municipality_code, payment.c.function_code,
+              dim_account_function.c.area, payment.c.voucher, payment.c.posting_date, payment.c.grant_key,
+              payment.c.citizen_key, payment.c.art, payment.c.amount.label("posting_amount"), payment.c.source_file,
+              payment.c.source_line, payment.c.etl_run_id)
+    chart = payment.join(dim_account_function, dim_account_function.c.function_code == payment.c.function_code)
+    where = (payment.c.municipality_code == municipality, payment.c.period_month.in_(months))
+    if measure == "recovered":
+        return (select(*common, (-payment.c.amount).label("amount"), cast(null(), Date).label("claimable_from"),
+                       literal(None).label("responsible_caseworker"))
+                .select_from(chart).where(*where, payment.c.art == RECEIVED_ART))
+    return (
+        select(*common, payment.c.amount.label("amount"), moved.c.claimable_from,
+               grant.c.caseworker_key.label("responsible_caseworker"))
+        .select_from(chart.join(moved, moved.c.grant_key == payment.c.grant_key)
+                     .join(grant, grant.c.grant_key == payment.c.grant_key))
+        .where(*where, payment.c.posting_date >= func.coalesce(moved.c.claimable_from, date(1900, 1, 1)))
+    )
+
+
 _SOURCES = {
     "agg_persons_month": _persons,
     "agg_population_month": _population,
@@ -669,4 +712,5 @@ _SOURCES = {
     "agg_placement_breakdown_month": _placement_breakdown,
     "agg_transition_gap_month": _transition_gap,
     "agg_notification_month": _notifications,
+    "agg_reimbursement_month": _reimbursement,
 }

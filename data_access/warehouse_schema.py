@@ -246,6 +246,7 @@ fact_payment = Table(
     Column("amount", Money, nullable=False),
     Column("text", String),
     *_lineage(),
+    Column("art", String),  # artskonto as two digits: 40 services, 47 paid to / 77 received from municipalities
 )
 
 fact_budget = Table(
@@ -536,6 +537,21 @@ agg_notification_month = Table(
     Column("notifications", Integer, nullable=False),
 )
 
+# K-ECO-REIMB-RECOV: in the acting municipality's books, what it may claim back from other municipalities
+# (its postings on grants whose paying municipality is another one, from the day the citizen's family
+# moved there according to CPR; from the first posting if it never lived there) and what it received on
+# artskonto 7.7, per accounting month.
+agg_reimbursement_month = Table(
+    "agg_reimbursement_month",
+    metadata,
+    Column("month", Date, nullable=False),
+    Column("municipality_code", SmallInteger, nullable=False),
+    Column("function_code", String, nullable=False),
+    Column("area", String, nullable=False),
+    Column("claimable", Money, nullable=False),
+    Column("recovered", Money, nullable=False),
+)
+
 # The fact-based budget (F-KOM-FACTBUDGET) per municipality, function and month: what the active grants
 # still commit to 31 December at the month's end (their registration as it stands now), the year's
 # spend so far plus that commitment, and how far that forecast lies above the corrected budget.
@@ -652,7 +668,7 @@ _AGGREGATE = {
     agg_grants_month, agg_dq_month, agg_effect_month, agg_staircase_month, agg_placement_followup_month,
     agg_forecast_month, agg_spend_placement_month, agg_placement_duration_month, agg_youth_support_month,
     dim_end_reason, agg_placement_breakdown_month, agg_transition_gap_month,
-    agg_notification_month,
+    agg_notification_month, agg_reimbursement_month,
 }
 _ADMIN = {meta_load, meta_load_file, meta_schema, quarantine}
 

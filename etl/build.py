@@ -123,7 +123,7 @@ def apply_deliveries(con: duckdb.DuckDBPyConnection) -> dict[str, int]:
                date_trunc('month', p.posting_date) AS period_month,
                CAST(try_strptime('01-' || right(p.text, 7), '%d-%m-%Y') AS DATE) AS service_month,
                p.amount, p.text, p.source_file, p.source_line,
-               getvariable('run_id') AS etl_run_id
+               getvariable('run_id') AS etl_run_id, p.art
         FROM stg_payment p LEFT JOIN map_citizen k USING (cpr)
         LEFT JOIN wh.fact_grant g ON g.source_system = p.source_system
              AND g.acting_municipality_code = p.municipality_code AND g.source_grant_id = p.reference""")

@@ -11,9 +11,10 @@ again later, and children moving down the intervention staircase. Its first post
 starts the history, so the months run February 2025 - March 2026 and a start in February 2025 has
 its 12-month point inside them.
 
-Faaborg-Midtfyn (430) holds three young people placed before they turned 18, for youth support, and
+Faaborg-Midtfyn (430) holds three young people placed before they turned 18, for youth support,
 five children whose placements end in different ways (K-UBU-BREAKDOWN) and seven young people with a
-contact person until about 18, most of them assessed to need adult support (K-UBU-TRANS-GAP).
+contact person until about 18, most of them assessed to need adult support (K-UBU-TRANS-GAP), and
+Y4, whose family moved to Nyborg on 1 June 2025: Nyborg pays, Faaborg acts and claims reimbursement.
 
 Kerteminde's notifications (KMD): five about children, one with a CPR number that cannot be (quarantined).
 
@@ -45,6 +46,7 @@ Y1, Y2, Y3 = "7506074301", "7003074302", "8008074303"
 Z1, Z2, Z3, Z4, Z5 = "6503114306", "8009124307", "7001134309", "6205144308", "6707104310"
 T1, T2, T3, T4, T5, T6, T7 = ("7005074312", "6309074313", "8011074314", "7501084315", "6202084316", "6103084317",
                               "7103084319")
+Y4 = "6505164304"
 
 PEOPLE = [  # cpr, first name, last name, sex, birth date
     (P1, "Per", "Pallesen", "M", date(1980, 5, 5)), (P2, "Poul", "Poulsen", "M", date(1970, 1, 1)),
@@ -146,12 +148,14 @@ def write_kerteminde_delivery(folder: Path) -> None:
     d.write_postings(folder, MUNICIPALITY, STAMP, postings)
     d.write_cpr(folder, STAMP, [(cpr, first, last, sex, born, MUNICIPALITY) for cpr, first, last, sex, born in PEOPLE]
                 + [(cpr, first, last, sex, born, NYBORG) for cpr, first, last, sex, born in NYBORG_PEOPLE]
-                + [(cpr, first, last, sex, born, FAABORG) for cpr, first, last, sex, born in FAABORG_PEOPLE])
+                + [(cpr, first, last, sex, born, FAABORG) for cpr, first, last, sex, born in FAABORG_PEOPLE]
+                + [(Y4, "Yvonne", "Yssing", "K", date(2016, 5, 5), NYBORG)])
     _write_nyborg(folder)
     _write_faaborg(folder)
     _write_notifications(folder)
     (folder / f"CPR_ADRESSER_{STAMP}.csv").write_text(
-        f"PNR;KOMKOD;TILFLYTNINGSDATO;FRAFLYTNINGSDATO\n{P5};0450;2020-01-01;\n", encoding="utf-8")
+        f"PNR;KOMKOD;TILFLYTNINGSDATO;FRAFLYTNINGSDATO\n{P5};0450;2020-01-01;\n"
+        f"{Y4};0430;2016-05-05;2025-05-31\n{Y4};0450;2025-06-01;\n", encoding="utf-8")
     d.write_population(folder, STAMP, [
         ("Kerteminde", "Mænd", "10 år", "2026K1", 500), ("Kerteminde", "Kvinder", "10 år", "2026K1", 500),
         ("Kerteminde", "Mænd", "30 år", "2026K1", 1500), ("Kerteminde", "Kvinder", "50 år", "2026K1", 1500),
@@ -179,8 +183,10 @@ def _write_nyborg(folder: Path) -> None:
         grant("5006", N5, "BL-46", date(2025, 2, 10), None, "528221002", SOCIAL, placement="Almen plejefamilie"),
     ])
     # The first posting of the whole delivery: the history starts in February 2025.
-    d.write_postings(folder, NYBORG, STAMP,
-                     [d.posting(1, date(2025, 2, 1), "528231002", "10000,00", N4, "KMD", "5004")])
+    d.write_postings(folder, NYBORG, STAMP, [
+        d.posting(1, date(2025, 2, 1), "528231002", "10000,00", N4, "KMD", "5004"),
+        # Nyborg pays Faaborg's first claim for Y4 on artskonto 4.7 (an expense here, no income).
+        d.posting(2, date(2025, 8, 14), "528211001", "10000,00", Y4) | {"Art": "47"}])
     rows = [  # cpr, date, instrument, score, grant
         # N1: baseline 3.0 (9 days after the start); 2.8 on 1 October is 92 days before the 6-month point
         # (1 January 2026), outside the 90-day window; 2.4 on 5 January is the 6-month score: change -0.6.
@@ -256,7 +262,19 @@ def _write_faaborg(folder: Path) -> None:
         contact("6029", T6, date(2025, 1, 1), date(2026, 2, 28), "N"),
         # T7: ended 10 March 2026, assessed; his 30 days run out in April, after the extraction.
         contact("6030", T7, date(2025, 1, 1), date(2026, 3, 10), "J"),
+        # Y4, 8: a contact person since June 2024, 10,000 a month; Nyborg pays since the family moved there.
+        _grant("6006", Y4, "BL-32-1.3", date(2024, 6, 1), None, "10000,00", "528211001", SOCIAL,
+               municipality=FAABORG, caseworker="AZ43002") | {"Betalingskommune": "0450"},
     ])
+    # Faaborg pays for Y4 on the 1st of every month from February 2025 (the history's start) to March 2026,
+    # claims the months from 1 June 2025 from Nyborg quarterly and receives them on artskonto 7.7.
+    months = [date(2025 + (m - 1) // 12, (m - 1) % 12 + 1, 1) for m in range(2, 16)]
+    received = [(date(2025, 8, 15), "-10000,00", "2025K2"), (date(2025, 11, 20), "-30000,00", "2025K3"),
+                (date(2026, 2, 10), "-30000,00", "2025K4")]
+    d.write_postings(folder, FAABORG, STAMP, [
+        d.posting(number, day, "528211001", "10000,00", Y4, "KMD", "6006") for number, day in enumerate(months, 1)
+    ] + [d.posting(20 + index, day, "528211001", amount, Y4) | {"Art": "77", "Tekst": f"Refusion {quarter}"}
+         for index, (day, amount, quarter) in enumerate(received)])
 
 
 def _write_notifications(folder: Path) -> None:

@@ -57,6 +57,8 @@ MIRRORED = [
     ("agg_transition_gap_month", "assessed", "paying_municipality_code"),
     ("agg_transition_gap_month", "without_adult_measure", "acting_municipality_code"),
     ("agg_notification_month", "notifications", "municipality_code"),
+    ("agg_reimbursement_month", "claimable", "municipality_code"),
+    ("agg_reimbursement_month", "recovered", "municipality_code"),
 ]
 MEASURES = {aggregate: {m for a, m, _ in MIRRORED if a == aggregate} for aggregate, _, _ in MIRRORED}
 # The scenarios' municipalities: tests/scenario.py, and tests/scenario_kerteminde.py (Kerteminde, Nyborg, Faaborg).

@@ -202,6 +202,13 @@ FAABORG = {
     # T6 was not assessed; T7's 30 days run out in April, after the months. 2025: 2 of 3; 2026 so far: 0 of 2.
     "K-UBU-TRANS-GAP": {"2025": (2, 3, 200 / 3), "2025-10": (1, 1, 100.0), "2025-06": (0, 1, 0.0),
                         2: (0, 1, 0.0), 3: (0, 1, 0.0), "Q1": (0, 2, 0.0), "2026": (0, 2, 0.0)},
+    # Y4's 10,000 a month is claimable from Nyborg from the family's move on 1 June 2025: June-December
+    # 2025 = 70,000, January-March 2026 = 30,000. Received on 7.7: 10,000 (15 August, June) and 30,000
+    # (20 November, July-September) in 2025; 30,000 (10 February 2026, October-December) in 2026. So
+    # 40,000 / 70,000 = 57.1 % for 2025 and 30,000 / 30,000 = 100 % for 2026 so far; in February 2026
+    # alone 30,000 received against 10,000 claimable.
+    "K-ECO-REIMB-RECOV": {"2025": (40000, 70000, 400 / 7), "2026": (30000, 30000, 100.0),
+                          2: (30000, 10000, 300.0), 1: (0, 10000, 0.0)},
 }
 
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from etl.dates import add_months
 
-from . import notification_writers, notifications, writers
+from . import notification_writers, notifications, reimbursement, writers
 from .extraction import changed_on, first_seen, moves_on, visible
 from .finance import GrantLedger, budget_view, budgets, postings
 from .population import population_table
@@ -53,6 +53,7 @@ class _Simulated:
     system_of: dict[int, str] = field(default_factory=dict)
     references: dict[int, str] = field(default_factory=dict)
     notifications: list[notifications.Notification] = field(default_factory=list)
+    transfers: list[reimbursement.Transfer] = field(default_factory=list)
 
 
 def generate_delivery(profile: Profile, seed: int, out: Path, extraction: date | None = None) -> Summary:
@@ -89,7 +90,8 @@ def simulate(profile: Profile, seed: int) -> Iterator[_Simulated]:
                           code)
         notes = notifications.notifications(world, profile.history_start, horizon, seed, profile.defects, notified)
         yield _Simulated(municipality, chosen, world, ledger,
-                         budgets(ledger, profile.history_start, horizon, seed, code), system_of, references, notes)
+                         budgets(ledger, profile.history_start, horizon, seed, code), system_of, references, notes,
+                         reimbursement.transfers(world.grants, ledger, code, horizon, seed))
 
 
 def _deliver(profile: Profile, seed: int, out: Path, extraction: date, delta: bool) -> Summary:
@@ -106,8 +108,12 @@ def _deliver(profile: Profile, seed: int, out: Path, extraction: date, delta: bo
     children: dict[str, Citizen] = {}
     population: dict[str, dict] = {}
     quarters = _quarters(profile.history_start, horizon)
+    transfers: list[reimbursement.Transfer] = []
+    finance: dict[int, str] = {}
     for simulated in simulate(profile, seed):
         code = simulated.municipality.code
+        transfers += simulated.transfers
+        finance[code] = simulated.systems.finance
         grants = simulated.world.grants
         shown = [g for g in grants if (changed_on(g, day) if delta else visible(g, extraction))]
         _write_case_files(out, stamp, code, shown, simulated, extraction, seed, summary)
@@ -146,6 +152,15 @@ def _deliver(profile: Profile, seed: int, out: Path, extraction: date, delta: bo
             simulated.municipality.population, simulated.world.age_shares, quarters)
         summary.grants += len(shown)
     _write_cpr(out, stamp, extraction, people, seen, children, delta, summary)
+    # Reimbursements go into the paying municipality's books too, known only once its debtors are simulated.
+    vouchers = reimbursement.numbered(transfers)
+    for code in sorted(finance):
+        booked = [(v, t) for v, t in vouchers
+                  if t.municipality == code and (t.day == day if delta else t.day <= day)]
+        if booked:
+            system = "PRISME" if finance[code] == "PRISME" else "OPUS"
+            summary.rows += reimbursement.append_postings(
+                out / f"{system}_POSTERINGER_{code:04d}_{stamp}.csv", finance[code], booked)
     published = [q for q in quarters if (q + PUBLICATION_LAG == day if delta else q + PUBLICATION_LAG <= day)]
     if published or not delta:
         tables = {name: {k: v for k, v in table.items() if k[0] in published} for name, table in population.items()}
