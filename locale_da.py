@@ -22,10 +22,12 @@ def missing(value: object) -> bool:
 
 
 def number(value: float | int | None, decimals: int = 0) -> str:
-    """1234567.891 → '1.234.567,89' (thousands point, decimal comma); None → '–'."""
+    """1234567.891 → '1.234.567,89' (thousands point, decimal comma); None → '–'.
+
+    A value that rounds to zero reads '0', never '-0': sums of fractions can land a hair below zero."""
     if missing(value) or math.isinf(value):
         return "–"
-    text = f"{value:,.{decimals}f}"
+    text = f"{value:z,.{decimals}f}"
     return text.replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
