@@ -87,14 +87,19 @@ _GRANT_MONTH_COLUMNS = """citizen_key, grant_key, area, measure_group, paying_mu
     source_system, start_date, end_date"""
 
 
+def _days_active(as_of: str) -> str:
+    """SQL for the days a grant (start_date, end_date; open until ``as_of``) was active in ``month``."""
+    return (f"datediff('day', greatest(start_date, month), "
+            f"least(coalesce(end_date, {as_of} - 1), last_day(month))) + 1")
+
+
 def grant_months(grants: str, first: str, last: str, as_of: str) -> str:
     """SQL for each grant's months between ``first`` and ``last`` (dates), with the days it was active in each.
 
     Expands each grant over its own months with generate_series, instead of a range join against every month.
     """
     return f"""
-        SELECT *, datediff('day', greatest(start_date, month),
-                           least(coalesce(end_date, {as_of} - 1), last_day(month))) + 1 AS days_active
+        SELECT *, {_days_active(as_of)} AS days_active
         FROM (SELECT {_GRANT_MONTH_COLUMNS},
                      CAST(unnest(generate_series(greatest(date_trunc('month', start_date), {first}),
                                                  least(date_trunc('month', coalesce(end_date, {as_of} - 1)), {last}),
@@ -177,8 +182,7 @@ def _grant_spans(con: duckdb.DuckDBPyConnection, grants: str, first: str, last: 
 def _span_months(where: str, as_of: str) -> str:
     """The months of the spans matching ``where``, with the days the grant was active in each."""
     return f"""
-        SELECT *, datediff('day', greatest(start_date, month),
-                           least(coalesce(end_date, {as_of} - 1), last_day(month))) + 1 AS days_active
+        SELECT *, {_days_active(as_of)} AS days_active
         FROM (SELECT *, CAST(unnest(generate_series(first_month, last_month, INTERVAL 1 MONTH)) AS DATE) AS month
               FROM grant_spans WHERE {where})"""
 
