@@ -29,15 +29,21 @@ def period_text(period, granularity: str) -> str:
 
 
 def values_table() -> None:
-    columns = {"period": "Måned", "own_numerator": f"Tæller, {name}", "own_denominator": f"Nævner, {name}",
+    """The figures behind the chart, by the period length chosen above it, newest first."""
+    if timeline.empty:
+        st.info(no_whole_periods)
+        return
+    word = GRANULARITY_WORDS[timeline_granularity].capitalize()
+    columns = {"period": word, "own_numerator": f"Tæller, {name}", "own_denominator": f"Nævner, {name}",
                "own_value": name, "group_value": labels["group"], "country_value": labels["country"]}
-    table = frame.rename(columns=columns)[list(columns.values())]
-    table["Måned"] = table["Måned"].map(month_name)
-    show_table(table.iloc[::-1], {columns["own_numerator"]: analysis.amount_decimals(frame["own_numerator"]),
-                                  columns["own_denominator"]: analysis.amount_decimals(frame["own_denominator"]),
+    table = timeline.rename(columns=columns)[list(columns.values())]
+    table[word] = [period_text(p, timeline_granularity) for p in table[word]]
+    show_table(table.iloc[::-1], {columns["own_numerator"]: analysis.amount_decimals(timeline["own_numerator"]),
+                                  columns["own_denominator"]: analysis.amount_decimals(timeline["own_denominator"]),
                                   name: kpi.decimals,
                                   labels["group"]: kpi.decimals, labels["country"]: kpi.decimals},
-               key="values_table", file_name=f"{kpi.id}-{chosen.municipality_code}.csv", height=300)
+               key="values_table", file_name=f"{kpi.id}-{chosen.municipality_code}-{timeline_granularity}.csv",
+               height=300)
 
 
 def ranking_section() -> None:
@@ -269,7 +275,21 @@ for column, series in zip(st.columns(3), ("own", "group", "country"), strict=Tru
 notes = analysis.notes(scope, [kpi.id], chosen.start, chosen.end) if chosen.is_own else pd.DataFrame()
 marks = pd.DataFrame({"month": [parse_period(p)[0] for p in notes.get("period", [])],
                       "text": list(notes.get("text", []))})
-st.altair_chart(noted_benchmark_chart(frame, labels, kpi.unit, kpi.decimals, marks), width="stretch")
+timeline_granularity = st.radio(
+    "Periodelængde", list(GRANULARITY_WORDS), format_func=lambda g: GRANULARITY_WORDS[g].capitalize(),
+    horizontal=True, key="timeline_granularity",
+    help="Kvartaler og år viser kun hele perioder med data. Et kvartal eller år regnes af tæller og nævner for "
+         "hele perioden (fx underretninger i alt over det gennemsnitlige antal indbyggere), ikke som et "
+         "gennemsnit af månedernes værdier.")
+timeline = analysis.over_time(scope, kpi.id, chosen.municipality_code, chosen.start, chosen.end,
+                              timeline_granularity)
+no_whole_periods = (f"Perioden {month_label(chosen.start)}-{month_label(chosen.end)} rummer intet helt "
+                    f"{GRANULARITY_WORDS[timeline_granularity]} med data. Vælg en længere periode i sidepanelet.")
+if timeline.empty:
+    st.info(no_whole_periods)
+else:
+    st.altair_chart(noted_benchmark_chart(timeline, labels, kpi.unit, kpi.decimals, marks, timeline_granularity),
+                    width="stretch")
 with st.expander("Sådan beregnes nøgletallet", icon=":material/help:"):
     st.write(kpi.description)
     st.markdown(f"- **Tæller:** {kpi.numerator.label}\n- **Nævner:** {kpi.denominator.label}\n"

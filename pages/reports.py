@@ -109,7 +109,7 @@ def draft(suffix: str) -> dict:
                         "last_months": None if fixed else int(state.get(f"months_{suffix}", 12)),
                         "period_from": month_text(state.get(f"span_{suffix}", (None, None))[0]) if fixed else None,
                         "period_to": month_text(state.get(f"span_{suffix}", (None, None))[1]) if fixed else None,
-                        "granularity": state.get(f"granularity_{suffix}", "month") if kind == ANALYSIS else "month"}}
+                        "granularity": state.get(f"granularity_{suffix}", "month")}}
 
 
 def month_text(day) -> str | None:
@@ -176,9 +176,9 @@ with build:
                   and (not filters["period_to"] or f"{m:%Y-%m}" <= filters["period_to"])] or covered
         middle.select_slider("Fra og til", covered, value=(chosen[0], chosen[-1]), format_func=month_label,
                              key=f"span_{suffix}")
-    right.selectbox("Periodelængde", GRANULARITIES if kind == ANALYSIS else ["month"],
-                    format_func=GRANULARITY_LABELS.get, key=f"granularity_{suffix}",
-                    index=GRANULARITIES.index(filters["granularity"]) if kind == ANALYSIS else 0)
+    right.selectbox("Periodelængde", GRANULARITIES, format_func=GRANULARITY_LABELS.get, key=f"granularity_{suffix}",
+                    index=GRANULARITIES.index(filters["granularity"]),
+                    help="Kun hele kvartaler og år vises: et kvartal, hvis sidste måned mangler data, udelades.")
     left.selectbox("Diagram", list(CHARTS), format_func=CHARTS.get, index=list(CHARTS).index(definition["chart"]),
                    key=f"chart_{suffix}")
     middle.selectbox("Synlighed", list(saved.VISIBILITIES), format_func=saved.VISIBILITIES.get,

@@ -4,7 +4,7 @@ A definition is a dict that survives JSON and YAML unchanged, so the same docume
 application-state store, shipped in config/standard_reports.yaml and exchanged as a template::
 
     schema_version: 1
-    kind: benchmark            # benchmark: own vs comparison group vs country, month by month
+    kind: benchmark            # benchmark: own vs comparison group vs country, period by period
                                # analysis: own municipality's figures split by dimensions
     kpis: [K-UBU-PLAC-1000]
     dimensions: [age_band]     # analysis only
@@ -13,7 +13,7 @@ application-state store, shipped in config/standard_reports.yaml and exchanged a
       last_months: 12          # or period_from / period_to as YYYY-MM (last_months wins)
       period_from: null
       period_to: null
-      granularity: month       # month | quarter | year (analysis; benchmarks are monthly)
+      granularity: month       # month | quarter | year (whole periods only, for both kinds)
     chart: line                # line | bar | none
 
 ``checked`` fills in defaults and refuses anything the catalogue does not know, in Danish.
@@ -137,9 +137,6 @@ def _filter_problems(filters: dict, kind: str) -> list[str]:
     if (not problems and filters["period_from"] and filters["period_to"]
             and filters["period_from"] > filters["period_to"]):
         problems.append("Fra-måneden ligger efter til-måneden.")
-    granularity = filters["granularity"]
-    if granularity not in GRANULARITIES:
+    if filters["granularity"] not in GRANULARITIES:
         problems.append("Periodelængden skal være month, quarter eller year.")
-    elif kind == BENCHMARK and granularity != "month":
-        problems.append("En benchmarkrapport vises måned for måned; vælg month.")
     return problems

@@ -42,13 +42,15 @@ def chosen_months(filters: dict, first: date, last: date) -> tuple[date, date]:
     return max(start, first), end
 
 
-def whole_periods(start: date, end: date, granularity: str, last: date) -> list[date]:
+def whole_periods(start: date, end: date, granularity: str, last: date, first: date | None = None) -> list[date]:
     """The first months of the periods from the one holding ``start`` to the last one that is complete
-    by ``last`` (a quarter whose last month has no data yet would compare part of it with whole ones)."""
+    by ``last`` (a quarter whose last month has no data yet would compare part of it with whole ones);
+    with ``first``, the first month with data, a period that began before it is left out for the same reason."""
     size = MONTHS_IN[granularity]
     periods, current = [], period_start(start, granularity)
     while current <= end and add_months(current, size - 1) <= last:
-        periods.append(current)
+        if first is None or current >= first:
+            periods.append(current)
         current = add_months(current, size)
     return periods
 

@@ -73,16 +73,17 @@ def render(definition: dict, scope: UserScope, name: str, engine: KpiEngine | No
     report = RenderedReport(name, definition["kind"], definition.get("description", ""),
                             engine.groups.name(municipality), "", load_info(engine.warehouse).data_as_of,
                             definition["chart"], [])
+    granularity = filters["granularity"]
+    # Whole months, quarters or years only, for both kinds: a part of a quarter beside whole ones misleads.
+    periods = whole_periods(start, end, granularity, last, first)
     if definition["kind"] == ANALYSIS:
-        periods = whole_periods(start, end, filters["granularity"], last)
-        _analysis(report, definition, engine, scope, periods, filters["granularity"], appstate)
-        if periods:
-            report.period = _span(periods[0], periods[-1], filters["granularity"])
-        else:
-            report.remarks.append("Perioden rummer ingen hele perioder med data.")
+        _analysis(report, definition, engine, scope, periods, granularity, appstate)
+    elif periods:
+        _benchmark(report, definition, engine, scope, municipality, periods, granularity)
+    if periods:
+        report.period = _span(periods[0], periods[-1], granularity)
     else:
-        _benchmark(report, definition, engine, scope, municipality, start, end)
-        report.period = _span(start, end, "month")
+        report.remarks.append("Perioden rummer ingen hele perioder med data.")
     _attach_notes(report, scope, appstate)
     return report
 
@@ -94,16 +95,19 @@ def _span(first: date, last: date, granularity: str) -> str:
 
 
 def _benchmark(report: RenderedReport, definition: dict, engine: KpiEngine, scope: UserScope, municipality: int,
-               start: date, end: date) -> None:
+               periods: list[date], granularity: str) -> None:
+    """Per KPI, the municipality beside its group and the country in each of ``periods`` (first months of whole
+    months, quarters or years), each side combined over the period's months as ``KpiEngine.benchmark`` does."""
+    last_month = add_months(periods[-1], MONTHS_IN[granularity] - 1)
     for kpi_id in definition["kpis"]:
         kpi = engine.kpi(kpi_id)
-        frame = engine.benchmark(scope, kpi_id, municipality, start, end)
+        frame = engine.benchmark(scope, kpi_id, municipality, periods[0], last_month, granularity)
         peers, in_data = frame.attrs["peers"], frame.attrs["municipalities_in_data"]
         own = report.municipality_name
         labels = {"own": own, "group": f"Sammenligningskommuner ({len(peers)})",
                   "country": "Hele landet" if in_data >= 98 else f"Alle kommuner i datagrundlaget ({in_data})"}
         table = pd.DataFrame({
-            PERIOD_COLUMN: [period_text(as_date(p), "month") for p in frame["period"]],
+            PERIOD_COLUMN: [period_text(as_date(p), granularity) for p in frame["period"]],
             f"Tæller, {own}": frame["own_numerator"], f"Nævner, {own}": frame["own_denominator"],
             **{labels[s]: frame[f"{s}_value"] for s in labels},
         })
@@ -113,7 +117,7 @@ def _benchmark(report: RenderedReport, definition: dict, engine: KpiEngine, scop
                     f"Nævner, {own}": _side_decimals(table[f"Nævner, {own}"]),
                     **dict.fromkeys(labels.values(), kpi.decimals)}
         report.tables.append(ReportTable(f"{kpi.name} ({kpi.unit})", kpi, table, decimals, long,
-                                         periods=[period_label(as_date(p), "month") for p in frame["period"]]))
+                                         periods=[period_label(as_date(p), granularity) for p in frame["period"]]))
 
 
 def _analysis(report: RenderedReport, definition: dict, engine: KpiEngine, scope: UserScope, periods: list[date],

@@ -20,6 +20,7 @@ import pytest
 from data_access.scope import AccessDenied, Role
 from kpi.decompose import decompose
 from kpi.node import PathError
+from kpi.trace import trace
 
 from .decomposition import FULL_YEAR_COUNT, UNSUPPRESSED, pinned_engine
 from .helpers import scope
@@ -250,3 +251,45 @@ def test_shift_share_splits_each_childs_difference_into_mix_and_rate(engine, sma
     row = result.explanation.iloc[0]
     assert (row["mix"], row["rate"], row["explained_share"]) == pytest.approx((-0.078462, -0.321538, 1.0), abs=1e-6)
     assert row["top_label"] == "Mand/dreng"
+
+
+def test_notifications_split_by_who_notified_add_up_to_the_year(kerteminde):
+    """tests/scenario_kerteminde.py: Kerteminde (440) received these notifications about 0-17-year-olds in 2026,
+    the year so far being January-March: U-1 from the school (Skole, January), U-3 from a hospital
+    (Sundhedsvæsen, January), U-2 from the police (Politi, February) and U-4 anonymously (Borger/anonym,
+    March), one each. U-5, from a kindergarten (Dagtilbud), was received in December 2025, outside the year,
+    and U-6 (Andet) was quarantined for its impossible CPR number, so neither is a child. The population has no
+    notifier: each child keeps the year's 1,000 residents aged 0-17 (the average of its months), so each value
+    is 1 × 1,000 / 1,000 = 1.0, and the four add up to the year's 4 notifications and 4.0 per 1,000."""
+    engine = pinned_engine(kerteminde)
+    leader = scope(Role.LEADER, 440, username="leder-440")
+    result = decompose(engine, leader, "K-UBU-NOTIF", 440, JAN, "year", (), "notifier", appstate=kerteminde.appstate)
+    assert result.by == "notifier" and result.by_label == "Underretter"
+    assert by_key(result) == {"BORGER": 1, "POLITI": 1, "SKOLE": 1, "SUNDHED": 1}
+    assert by_key(result, "label") == {"BORGER": "Borger/anonym", "POLITI": "Politi", "SKOLE": "Skole",
+                                       "SUNDHED": "Sundhedsvæsen"}
+    assert set(result.children["denominator"]) == {1000}
+    assert by_key(result, "value") == pytest.approx(dict.fromkeys(("BORGER", "POLITI", "SKOLE", "SUNDHED"), 1.0))
+    assert by_key(result, "share_of_parent") == pytest.approx(dict.fromkeys(("BORGER", "POLITI", "SKOLE",
+                                                                              "SUNDHED"), 0.25))
+    assert not result.children["suppressed"].any()  # the leader's own municipality: nothing hidden
+    # They add up: 1 + 1 + 1 + 1 = 4 notifications; 1.0 × 4 = 4.0 per 1,000, the year's own figure.
+    assert result.parent == pytest.approx({"numerator": 4, "denominator": 1000, "value": 4.0})
+    assert result.children["numerator"].sum() == pytest.approx(result.parent["numerator"])
+    assert result.children["value"].sum() == pytest.approx(result.parent["value"])
+    year = engine.values(leader, "K-UBU-NOTIF", [440], JAN, MAR, "year").iloc[0]
+    assert (year["numerator"], year["value"]) == pytest.approx((4, 4.0))
+
+    # January alone: U-1 (school) and U-3 (hospital), 2 of the month's 2 notifications.
+    january = decompose(engine, leader, "K-UBU-NOTIF", 440, JAN, "month", (), "notifier",
+                        appstate=kerteminde.appstate)
+    assert by_key(january) == {"SKOLE": 1, "SUNDHED": 1}
+    assert january.parent["numerator"] == 2
+
+    # The rows behind the school's child are U-1 alone, traced to the fact row with its notifier.
+    traced = trace(engine, leader, "K-UBU-NOTIF", 440, JAN, "year", [("notifier", "SKOLE")],
+                   appstate=kerteminde.appstate)
+    assert traced.numerator.matches and traced.numerator.traced == 1
+    rows = traced.numerator.rows
+    assert rows["source_notification_id"].tolist() == ["U-1"] and rows["notifier_code"].tolist() == ["SKOLE"]
+    assert traced.denominator.traced == pytest.approx(1000)  # the population is not split by notifier

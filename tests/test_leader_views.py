@@ -158,3 +158,29 @@ def test_the_analysis_of_another_municipality_shows_aggregates_but_no_notes_or_r
     assert "Noter vises kun for din egen kommune." in text_shown
     assert "Rækkerne bag tallene kan kun ses for din egen kommune." in text_shown
     assert not [b for b in at.button if b.label == "Vis rækkerne bag tallet"]
+
+
+def test_the_analysis_draws_own_group_and_country_by_quarter_or_year(leader_app, engine):
+    """The period length over the chart: the sidebar's 24 months (November 2024 - October 2026) by whole quarter,
+    from the one holding November 2024 to the third of 2026 (October 2026 alone is no quarter), or by whole year,
+    from 2024 (holding November 2024) to 2025 (2026 is not over). The headline stays the latest month."""
+    at = leader_app()
+    at.query_params["noegletal"] = PLACED
+    at.switch_page("pages/leader_analysis.py").run()
+    monthly = engine.benchmark(LEADER, PLACED, 479, date(2024, 11, 1), OCTOBER)
+    assert at.radio(key="timeline_granularity").value == "month"
+    assert at.dataframe[0].value["Måned"].tolist()[:2] == ["oktober 2026", "september 2026"]
+    quarters = [f"{q}. kvartal {y}" for y, q in [(2024, 4), *((2025, q) for q in range(1, 5)), (2026, 1), (2026, 2),
+                                                 (2026, 3)]]
+    for granularity, column, first, last, shown in (
+            ("quarter", "Kvartal", date(2024, 10, 1), date(2026, 9, 1), quarters[::-1]),
+            ("year", "År", date(2024, 1, 1), date(2025, 12, 1), ["2025", "2024"])):
+        at.radio(key="timeline_granularity").set_value(granularity).run()
+        assert not at.exception, at.exception
+        expected = engine.benchmark(LEADER, PLACED, 479, first, last, granularity=granularity).iloc[::-1]
+        table = at.dataframe[0].value
+        assert table[column].tolist() == shown
+        assert table["Svendborg"].tolist() == pytest.approx(expected["own_value"].tolist())
+        assert table[table.columns[4]].tolist() == pytest.approx(expected["group_value"].tolist(), nan_ok=True)
+        metrics = {m.label: m.value for m in at.metric}
+        assert metrics["Svendborg"] == f"{number(monthly['own_value'].iloc[-1], 1)} pr. 1.000"

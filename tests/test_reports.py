@@ -100,7 +100,7 @@ def test_resolve_opens_standard_and_readable_saved_reports_only(appstate):
     ({"kpis": ["K-NOPE"]}, "Ukendte nøgletal: K-NOPE"),
     ({"kind": "analysis", "dimensions": ["shoe_size"]}, "Ukendte dimensioner: shoe_size"),
     ({"dimensions": ["sex"]}, "benchmarkrapport opdeles ikke"),
-    ({"filters": {"granularity": "quarter"}}, "måned for måned"),
+    ({"filters": {"granularity": "week"}}, "month, quarter eller year"),
     ({"filters": {"period_from": "2026-13"}}, "ÅÅÅÅ-MM"),
     ({"filters": {"period_from": "2026-05", "period_to": "2026-01", "last_months": None}}, "ligger efter"),
     ({"kind": "analysis", "kpis": ["K-UBU-EXP-PLAC-REC"], "dimensions": ["sex"]}, "kan opdeles efter Køn"),
@@ -114,3 +114,9 @@ def test_definitions_are_refused_with_a_danish_reason(change, expected):
     with pytest.raises(DefinitionError) as error:
         checked(document, load_catalogue())
     assert expected in str(error.value)
+
+
+@pytest.mark.parametrize("granularity", ["month", "quarter", "year"])
+def test_a_benchmark_report_may_be_by_month_quarter_or_year(granularity):
+    definition = checked(new_definition("benchmark", ["K-UBU-PLAC-1000"], granularity=granularity), load_catalogue())
+    assert definition["filters"]["granularity"] == granularity

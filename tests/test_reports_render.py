@@ -16,7 +16,7 @@ from pypdf import PdfReader
 from data_access.notes import add_note, notes
 from data_access.scope import Role
 from kpi.catalogue import load_catalogue
-from kpi.engine import KpiEngine
+from kpi.engine import KpiEngine, period_label
 from kpi.groups import load_groups
 from locale_da import number
 from reports.definition import checked, new_definition
@@ -113,6 +113,87 @@ def test_another_municipalitys_small_figures_stay_hidden_in_a_report(demo, engin
     shown = report.tables[0].frame["Odense"]
     assert shown.isna().tolist() == expected["own_value"].isna().tolist()
     assert shown.tolist() == pytest.approx(expected["own_value"].tolist(), nan_ok=True)
+
+
+# Two kinds of KPI for the quarter and year benchmarks: K-UBU-PLAC-1000 averages both sides over a period's months
+# (placed children and residents are stocks), K-UBU-NOTIF sums its notifications (a flow) over the averaged
+# residents aged 0-17.
+HOW_MONTHS_COMBINE = {"K-UBU-PLAC-1000": ("mean", "mean"), "K-UBU-NOTIF": ("sum", "mean")}
+
+
+def by_hand(engine, kpi_id: str, first: date, last: date, granularity: str) -> pd.DataFrame:
+    """Svendborg's own figures per quarter or year, worked out here from its monthly numerators and denominators
+    (``engine.values`` by month), not by the engine's own quarters: a flow's months summed, a stock's averaged."""
+    monthly = engine.values(LEADER, kpi_id, [479], first, last)
+    periods = [date(p.year, 1 if granularity == "year" else (p.month - 1) // 3 * 3 + 1, 1) for p in monthly["period"]]
+    numerator, denominator = HOW_MONTHS_COMBINE[kpi_id]
+    sides = monthly.groupby(periods).agg(numerator=("numerator", numerator), denominator=("denominator", denominator),
+                                         months=("period", "size"))
+    assert (sides["months"] == (3 if granularity == "quarter" else 12)).all()  # whole periods only
+    sides["value"] = sides["numerator"] * engine.kpi(kpi_id).scale / sides["denominator"]
+    return sides
+
+
+@pytest.mark.parametrize(("granularity", "filters", "first", "last", "shown"), [
+    # The last 12 months, November 2025 - October 2026, as whole quarters: the one holding November (October-
+    # December 2025) to the third quarter of 2026; October 2026 alone is not a quarter.
+    ("quarter", {"last_months": 12}, date(2025, 10, 1), date(2026, 9, 1),
+     ["4. kvartal 2025", "1. kvartal 2026", "2. kvartal 2026", "3. kvartal 2026"]),
+    # Everything the demo has, November 2023 - October 2026, as whole years: 2023 began before the first month
+    # with data and 2026 is not over, so 2024 and 2025.
+    ("year", {"last_months": None, "period_from": "2023-11", "period_to": "2026-10"}, date(2024, 1, 1),
+     date(2025, 12, 1), ["2024", "2025"]),
+])
+def test_a_benchmark_report_by_quarter_or_year_shows_whole_periods_with_the_engines_figures(
+        demo, engine, granularity, filters, first, last, shown):
+    assert engine.months_covered(LEADER) == (date(2023, 11, 1), date(2026, 10, 1))
+    definition = checked(new_definition("benchmark", list(HOW_MONTHS_COMBINE), granularity=granularity, **filters),
+                         engine.catalogue)
+    report = render(definition, LEADER, "Kvartaler og år", engine, demo.appstate)
+    assert report.period == f"{shown[0]} – {shown[-1]}" and not report.remarks
+    for table, kpi_id in zip(report.tables, HOW_MONTHS_COMBINE, strict=True):
+        frame = table.frame
+        assert frame["Periode"].tolist() == shown
+        expected = engine.benchmark(LEADER, kpi_id, 479, first, last, granularity=granularity)
+        assert expected.attrs["granularity"] == granularity and len(expected) == len(shown)
+        for column, series in (("Tæller, Svendborg", "own_numerator"), ("Nævner, Svendborg", "own_denominator"),
+                               ("Svendborg", "own_value"), (frame.columns[4], "group_value"),
+                               (frame.columns[5], "country_value")):
+            assert frame[column].tolist() == pytest.approx(expected[series].tolist(), nan_ok=True)
+        # The own municipality's figures again, from the months, independently of the engine's quarters and years.
+        hand = by_hand(engine, kpi_id, first, last, granularity)
+        assert frame["Tæller, Svendborg"].tolist() == pytest.approx(hand["numerator"].tolist())
+        assert frame["Nævner, Svendborg"].tolist() == pytest.approx(hand["denominator"].tolist())
+        assert frame["Svendborg"].tolist() == pytest.approx(hand["value"].tolist())
+        assert frame["Svendborg"].notna().all() and frame[frame.columns[5]].notna().any()
+        assert table.periods == [period_label(p, granularity) for p in expected["period"]]
+
+
+def test_a_quarterly_benchmark_report_renders_to_excel_pdf_and_csv(demo, engine):
+    definition = checked(new_definition("benchmark", ["K-UBU-NOTIF"], last_months=12, granularity="quarter"),
+                         engine.catalogue)
+    report = render(definition, LEADER, "Underretninger pr. kvartal", engine, demo.appstate)
+    quarters = ["4. kvartal 2025", "1. kvartal 2026", "2. kvartal 2026", "3. kvartal 2026"]
+    expected = engine.benchmark(LEADER, "K-UBU-NOTIF", 479, date(2025, 10, 1), date(2026, 9, 1), granularity="quarter")
+
+    book = sheets(excel(report))
+    assert ("Periode", "4. kvartal 2025 – 3. kvartal 2026") in book["Om rapporten"]
+    header, *rows = book["1 Underretninger pr. 1.000 0-17"]
+    assert header[0] == "Periode" and header[3] == "Svendborg"
+    assert [r[0] for r in rows] == quarters
+    assert [r[3] for r in rows] == pytest.approx(expected["own_value"].tolist())
+    assert all(isinstance(r[3], float) for r in rows)
+
+    text = "\n".join(page.extract_text() for page in PdfReader(io.BytesIO(render_file(report, "pdf"))).pages)
+    assert "Benchmarkrapport for Svendborg Kommune, 4. kvartal 2025 – 3. kvartal 2026." in text
+    lines = text.splitlines()
+    for quarter, row in zip(quarters, expected.itertuples(), strict=True):
+        at = lines.index(quarter)
+        assert lines[at + 3] == number(row.own_value, 1)
+
+    frame = pd.read_csv(io.BytesIO(csv(report)), sep=";", decimal=",", encoding="utf-8-sig")
+    assert frame["Periode"].tolist() == quarters
+    assert frame["Svendborg"].tolist() == pytest.approx(expected["own_value"].tolist(), abs=1e-9)
 
 
 def _months(report) -> tuple[date, date]:

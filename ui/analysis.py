@@ -21,8 +21,9 @@ from kpi.geography import municipality_points
 from kpi.node import MONTHS_IN, follow, root
 from kpi.trace import Trace, trace
 from locale_da import number
+from reports.periods import add_months, whole_periods
 
-from .data import CACHE_SECONDS, benchmark, engine, kpis, version
+from .data import CACHE_SECONDS, benchmark, engine, kpis, months, version
 
 Path = tuple[tuple[str, str | None], ...]
 
@@ -83,6 +84,21 @@ def amount_decimals(values) -> int:
 
 def amount_text(value) -> str:
     return number(value, amount_decimals([value]))
+
+
+def over_time(scope: UserScope, kpi_id: str, municipality: int, start: date, end: date,
+              granularity: str) -> pd.DataFrame:
+    """``benchmark`` over the sidebar's period by month, quarter or year. Only whole quarters and years with data,
+    from the one holding ``start`` (as the reports show them, reports/periods.py): a part of a quarter beside whole
+    ones would mislead. Empty when the period holds none."""
+    if granularity == "month":
+        return benchmark(scope, kpi_id, municipality, start, end)
+    covered = months(scope)
+    periods = whole_periods(start, end, granularity, covered[-1], covered[0])
+    if not periods:
+        return pd.DataFrame(columns=["period"])
+    last = add_months(periods[-1], MONTHS_IN[granularity] - 1)
+    return benchmark(scope, kpi_id, municipality, periods[0], last, granularity)
 
 
 def analysed_period(kpi: Kpi, start: date, end: date) -> tuple[date, str]:

@@ -18,6 +18,13 @@ DANISH_LOCALE = {
 }
 SERIES_COLOURS = {"own": "#1f5fa8", "group": "#e07b39", "country": "#8c8c8c", "target": "#2e8540"}
 NOTE_COLOUR = "#7a4fa3"
+# Per period length: the time axis's label format and ticks, and the tooltip's title and format (d3-time-format;
+# %q is the quarter, 1-4).
+TIME_AXES = {
+    "month": ("%b %Y", "month", "Måned", "%B %Y"),
+    "quarter": ("%q. kvt. %Y", {"interval": "month", "step": 3}, "Kvartal", "%q. kvartal %Y"),
+    "year": ("%Y", "year", "År", "%Y"),
+}
 
 
 def number_format(decimals: int) -> str:
@@ -36,9 +43,10 @@ def benchmark_chart(frame: pd.DataFrame, labels: dict[str, str], unit: str, deci
 
 
 def noted_benchmark_chart(frame: pd.DataFrame, labels: dict[str, str], unit: str, decimals: int,
-                          notes: pd.DataFrame) -> alt.Chart:
-    """``benchmark_chart`` with a dashed mark at each month a note is about (``notes``: month, text)."""
-    layers = [_benchmark_lines(frame, labels, unit, decimals)]
+                          notes: pd.DataFrame, granularity: str = "month") -> alt.Chart:
+    """``benchmark_chart`` with a dashed mark at each month a note is about (``notes``: month, text); ``frame``'s
+    periods are months, quarters or years (``granularity``) by their first day."""
+    layers = [_benchmark_lines(frame, labels, unit, decimals, granularity)]
     if not notes.empty:
         marks = notes.assign(month=pd.to_datetime(notes["month"]))
         layers.append(alt.Chart(marks).mark_rule(strokeDash=[3, 3], color=NOTE_COLOUR, strokeWidth=1.5).encode(
@@ -47,19 +55,22 @@ def noted_benchmark_chart(frame: pd.DataFrame, labels: dict[str, str], unit: str
     return alt.layer(*layers).properties(height=340).configure(locale=DANISH_LOCALE)
 
 
-def _benchmark_lines(frame: pd.DataFrame, labels: dict[str, str], unit: str, decimals: int) -> alt.Chart:
+def _benchmark_lines(frame: pd.DataFrame, labels: dict[str, str], unit: str, decimals: int,
+                     granularity: str = "month") -> alt.Chart:
     long = frame.melt(id_vars="period", value_vars=[f"{s}_value" for s in labels], var_name="series",
                       value_name="value")
     long["series"] = long["series"].str.removesuffix("_value").map(labels)
     long["period"] = pd.to_datetime(long["period"])
     domain = list(labels.values())
     colours = [SERIES_COLOURS[s] for s in labels]
+    axis_format, ticks, period_title, period_format = TIME_AXES[granularity]
     return alt.Chart(long).mark_line(point=alt.OverlayMarkDef(size=28), strokeWidth=2.5).encode(
-        x=alt.X("period:T", title=None, axis=alt.Axis(format="%b %Y", labelAngle=0, tickCount="month")),
+        x=alt.X("period:T", title=None, axis=alt.Axis(format=axis_format, labelAngle=0, tickCount=ticks)),
         y=alt.Y("value:Q", title=unit, scale=alt.Scale(zero=False), axis=alt.Axis(format=number_format(decimals))),
         color=alt.Color("series:N", title=None, scale=alt.Scale(domain=domain, range=colours),
                         legend=alt.Legend(orient="bottom", labelLimit=400)),
-        tooltip=[alt.Tooltip("series:N", title="Serie"), alt.Tooltip("period:T", title="Måned", format="%B %Y"),
+        tooltip=[alt.Tooltip("series:N", title="Serie"),
+                 alt.Tooltip("period:T", title=period_title, format=period_format),
                  alt.Tooltip("value:Q", title=unit, format=number_format(decimals))],
     )
 

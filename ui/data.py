@@ -72,15 +72,17 @@ def kpis(area: str | None = None) -> list[Kpi]:
     return [k for k in load_catalogue().kpis.values() if area is None or k.area == area]
 
 
-def benchmark(scope: UserScope, kpi_id: str, municipality: int, start: date, end: date) -> pd.DataFrame:
-    """The municipality beside its group, region and country in the period (KpiEngine.benchmark)."""
-    return _benchmark(scope, kpi_id, municipality, start, end, version())
+def benchmark(scope: UserScope, kpi_id: str, municipality: int, start: date, end: date,
+              granularity: str = "month") -> pd.DataFrame:
+    """The municipality beside its group, region and country in the period, per month, quarter or year
+    (KpiEngine.benchmark)."""
+    return _benchmark(scope, kpi_id, municipality, start, end, granularity, version())
 
 
 @st.cache_data(ttl=CACHE_SECONDS, show_spinner="Beregner nøgletal …")
-def _benchmark(scope: UserScope, kpi_id: str, municipality: int, start: date, end: date,
+def _benchmark(scope: UserScope, kpi_id: str, municipality: int, start: date, end: date, granularity: str,
                warehouse_version: str) -> pd.DataFrame:
-    return engine().benchmark(scope, kpi_id, municipality, start, end)
+    return engine().benchmark(scope, kpi_id, municipality, start, end, granularity)
 
 
 def targets(scope: UserScope, year: int) -> list[Target]:
