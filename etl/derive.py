@@ -1,9 +1,15 @@
 """Tables derived from the facts after every run: citizens, months, person-months, flags, aggregates.
 
-Person-months are recomputed only for citizens whose grants or CPR data changed in this run, and
-for every citizen in months that are new; their aggregate takes the difference between the rows
-removed and the rows added. Double payments are looked for only on grants with new postings or a
-new version. Everything else here is cheap enough to rebuild whole.
+A nightly delta does only what can have changed:
+
+- citizens: those whose CPR data changed, and the new ones;
+- person-months: the citizens whose grants or CPR data changed, in every month, and every citizen in
+  months that are new; their aggregate takes the difference between the rows removed and added;
+- double payments: the grants with new postings or a new version;
+- grant and finding counts: the caseworkers with a changed grant or finding, and new months;
+- the fact-based budget's commitments: the budget lines with a changed grant, and new months.
+
+The other aggregates are rebuilt whole: each takes well under a second nationally.
 """
 
 from __future__ import annotations
@@ -26,6 +32,9 @@ FOLLOW_UP_HORIZONS, FOLLOW_UP_TOLERANCE_DAYS = (6, 12), 90
 ADULT_AGE = 18
 YOUTH_SUPPORT_LAST_AGE = 22  # youth support (BL §§ 111-121) runs to the 23rd birthday
 STAIRCASE_MONTHS = 12  # a step down counts if the citizen is on a lower step this many months after starting
+# Every version, old and new, of the grants this run changed: where they counted before and where they count now.
+CHANGED_GRANT_VERSIONS = """SELECT * FROM wh.fact_grant_version WHERE grant_key IN
+    (SELECT grant_key FROM wh.fact_grant_version WHERE etl_run_id = getvariable('run_id'))"""
 
 
 def derive(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool, watch=None) -> None:
@@ -37,7 +46,7 @@ def derive(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool, watch=N
             watch.lap(stage)
 
     con.execute(f"SET VARIABLE data_as_of = DATE '{data_as_of:%Y-%m-%d}'")
-    _citizens(con)
+    _citizens(con, full)
     _months(con, data_as_of)
     _links(con)
     lap("borgere, måneder og koblinger")
@@ -49,12 +58,19 @@ def derive(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool, watch=N
     lap("aggregater")
 
 
-def _citizens(con: duckdb.DuckDBPyConnection) -> None:
-    con.execute("DELETE FROM wh.dim_citizen")
+def _citizens(con: duckdb.DuckDBPyConnection, full: bool) -> None:
+    """A nightly delta refreshes the citizens whose CPR data changed and adds the new ones; a pseudonym's
+    masked number, birth date and sex from the number itself never change."""
+    if full:
+        con.execute("DELETE FROM wh.dim_citizen")
+    else:
+        con.execute("DELETE FROM wh.dim_citizen WHERE citizen_key IN "
+                    "(SELECT citizen_key FROM wh.person_cpr_version WHERE etl_run_id = getvariable('run_id'))")
     con.execute("""INSERT INTO wh.dim_citizen
         SELECT k.citizen_key, coalesce(p.first_name || ' ' || p.last_name, '(ikke i CPR-udtrækket)'), k.masked_cpr,
                coalesce(p.birth_date, k.birth_date), coalesce(p.sex, k.sex), p.residence_municipality_code
-        FROM wh.known_citizen k LEFT JOIN wh.person_cpr p USING (citizen_key)""")
+        FROM wh.known_citizen k LEFT JOIN wh.person_cpr p USING (citizen_key)
+        ANTI JOIN wh.dim_citizen d USING (citizen_key)""")
 
 
 def _months(con: duckdb.DuckDBPyConnection, data_as_of: date) -> None:
@@ -195,6 +211,8 @@ def _flags(con: duckdb.DuckDBPyConnection, data_as_of: date, full: bool) -> None
         con.execute("DELETE FROM wh.fact_grant_flag")
         paid_grants = "wh.fact_payment"
     else:  # postings are never changed, so a grant's double payments change only with new postings or versions
+        # Kept so the grant counts can tell whose findings came or went (_grant_counts).
+        con.execute("CREATE OR REPLACE TEMP TABLE flags_before AS SELECT grant_key, flag_code FROM wh.fact_grant_flag")
         con.execute("""CREATE OR REPLACE TEMP TABLE grants_with_news AS
             SELECT grant_key FROM wh.fact_payment WHERE etl_run_id = getvariable('run_id') AND grant_key IS NOT NULL
             UNION SELECT grant_key FROM wh.fact_grant_version WHERE etl_run_id = getvariable('run_id')""")
@@ -255,9 +273,9 @@ _PERSON_GROUP = ("month", "paying_municipality_code", "acting_municipality_code"
 
 
 def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
-    """The person aggregate follows its facts' changes; the rest are small beside the facts and rebuilt whole."""
-    for table in ("agg_population_month", "agg_spend_month", "agg_budget_month", "agg_grants_month", "agg_dq_month",
-                  "agg_effect_month", "agg_staircase_month", "agg_placement_followup_month", "agg_forecast_month",
+    """Every aggregate; see the module's docstring for what a nightly delta counts again."""
+    for table in ("agg_population_month", "agg_spend_month", "agg_budget_month", "agg_effect_month",
+                  "agg_staircase_month", "agg_placement_followup_month",
                   "agg_spend_placement_month", "agg_placement_duration_month", "agg_youth_support_month"):
         con.execute(f"DELETE FROM wh.{table}")
     _person_aggregate(con, full)
@@ -303,20 +321,74 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
                    PARTITION BY b.municipality_code, b.function_code, b.year ORDER BY m.month) / 12, 2)
         FROM wh.dim_month m JOIN wh.fact_budget b ON b.year = m.year
         JOIN wh.dim_account_function f USING (function_code)""")
-    first, last = "(SELECT min(month) FROM wh.dim_month)", "(SELECT max(month) FROM wh.dim_month)"
+    _grant_counts(con, full)
+    _forecast(con, full)  # from the spend and budget aggregates above
+
+
+# A caseworker's counts: the unit in which agg_grants_month and agg_dq_month are counted again in a delta.
+_CASEWORKER = ("acting_municipality_code", "caseworker_key")
+
+
+def _grant_counts(con: duckdb.DuckDBPyConnection, full: bool) -> None:
+    """Active, started and ended grants (agg_grants_month) and registration findings (agg_dq_month) per
+    caseworker and month.
+
+    A nightly delta counts again only the caseworkers with a changed grant (before or after the change) or a
+    finding that came or went, in every month; everyone else only in months that are new. Their rows are the
+    same as a full count's, since each grant counts only in its own caseworker's rows."""
     as_of = "getvariable('data_as_of')"
+    if full:
+        for table in ("agg_grants_month", "agg_dq_month"):
+            con.execute(f"DELETE FROM wh.{table}")
+        _count_grants(con, "wh.fact_grant", _flagged("wh.fact_grant"), "wh.dim_month", as_of)
+        return
+    con.execute("CREATE OR REPLACE TEMP TABLE changed_caseworkers AS "
+                f"SELECT DISTINCT acting_municipality_code, caseworker_key FROM ({CHANGED_GRANT_VERSIONS})")
+    con.execute("""CREATE OR REPLACE TEMP TABLE changed_finding_caseworkers AS
+        WITH came_or_went AS (
+            (SELECT grant_key, flag_code FROM flags_before EXCEPT SELECT grant_key, flag_code FROM wh.fact_grant_flag)
+            UNION ALL
+            (SELECT grant_key, flag_code FROM wh.fact_grant_flag EXCEPT SELECT grant_key, flag_code FROM flags_before))
+        SELECT acting_municipality_code, caseworker_key FROM changed_caseworkers
+        UNION SELECT acting_municipality_code, caseworker_key FROM wh.fact_grant
+        WHERE grant_key IN (SELECT grant_key FROM came_or_went)""")
+    same = " AND ".join(f"c.{k} IS NOT DISTINCT FROM g.{k}" for k in _CASEWORKER)
+
+    def grants(changed: str, inside: bool) -> str:
+        return (f"(SELECT * FROM wh.fact_grant g WHERE {'' if inside else 'NOT '}EXISTS "
+                f"(SELECT 1 FROM {changed} c WHERE {same}))")
+
+    for table in ("agg_grants_month", "agg_dq_month"):
+        changed = "changed_caseworkers" if table == "agg_grants_month" else "changed_finding_caseworkers"
+        con.execute(f"DELETE FROM wh.{table} g USING {changed} c WHERE {same}")
+    _count_grants(con, grants("changed_caseworkers", True),
+                  _flagged(grants("changed_finding_caseworkers", True)), "wh.dim_month", as_of)
+    if con.execute("SELECT count(*) FROM new_months").fetchall()[0][0]:
+        _count_grants(con, grants("changed_caseworkers", False),
+                      _flagged(grants("changed_finding_caseworkers", False)), "new_months", as_of)
+    for table in ("changed_caseworkers", "changed_finding_caseworkers", "flags_before"):
+        con.execute(f"DROP TABLE {table}")
+
+
+def _flagged(grants: str) -> str:
+    """Only flagged grants can count in agg_dq_month: about a tenth of all grants in the national profile."""
+    return f"(SELECT * FROM {grants} SEMI JOIN wh.fact_grant_flag USING (grant_key))"
+
+
+def _count_grants(con: duckdb.DuckDBPyConnection, grants: str, flagged: str, months: str, as_of: str) -> None:
+    """Count ``grants`` and ``flagged`` (the flagged among them) in ``months``."""
+    first, last = f"(SELECT min(month) FROM {months})", f"(SELECT max(month) FROM {months})"
+    in_months = f"month IN (SELECT month FROM {months})"
     con.execute(f"""INSERT INTO wh.agg_grants_month
         SELECT month, acting_municipality_code, source_system, caseworker_key, area, measure_group, count(*),
                count(*) FILTER (WHERE start_date >= month), count(*) FILTER (WHERE end_date <= last_day(month))
-        FROM ({grant_months("wh.fact_grant", first, last, as_of)})
-        WHERE days_active > 0 GROUP BY ALL""")
-    # Only flagged grants can count here: about a tenth of all grants in the national profile.
-    flagged = "(SELECT * FROM wh.fact_grant SEMI JOIN wh.fact_grant_flag USING (grant_key))"
+        FROM ({grant_months(grants, first, last, as_of)})
+        WHERE days_active > 0 AND {in_months} GROUP BY ALL""")
     con.execute(f"""CREATE OR REPLACE TEMP TABLE grant_months AS
         SELECT month, grant_key, acting_municipality_code, source_system, caseworker_key, area,
                start_date >= month AS started
         FROM ({grant_months(flagged, first, last, as_of)})
-        WHERE days_active > 0""")
+        WHERE days_active > 0 AND {in_months}""")
     # Late registrations count in the month the grant started; other findings in every month it was active.
     con.execute("""INSERT INTO wh.agg_dq_month
         SELECT gm.month, gm.acting_municipality_code, gm.source_system, gm.caseworker_key, gm.area, f.flag_code,
@@ -331,7 +403,6 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
           ON f.grant_key = gm.grant_key AND f.flag_code IN ({", ".join(f"'{c}'" for c in MISSING_FIELD_FLAGS)})
         GROUP BY ALL""")
     con.execute("DROP TABLE grant_months")
-    _forecast(con)  # from the spend and budget aggregates above
 
 
 def _effects(con: duckdb.DuckDBPyConnection) -> None:
@@ -362,22 +433,29 @@ def _effects(con: duckdb.DuckDBPyConnection) -> None:
         SEMI JOIN wh.dim_month m ON m.month = f.month
         GROUP BY ALL""")
     step = "coalesce(pt.staircase_step, mg.staircase_step)"
+    # A citizen's step is looked up only in the months where one of their grants turns a year old: the
+    # person-months of those citizen-months, not all of them, are grouped.
     con.execute(f"""INSERT INTO wh.agg_staircase_month
-        WITH citizen_step AS (
-            SELECT pm.citizen_key, pm.month, max({step}) AS step
-            FROM wh.fact_person_month pm JOIN wh.dim_measure_group mg USING (measure_group)
-            LEFT JOIN wh.dim_placement_type pt USING (placement_type_code)
-            WHERE {step} IS NOT NULL GROUP BY ALL),
-        started AS (
-            SELECT g.*, {step} AS step,
+        WITH started AS (
+            SELECT g.citizen_key, g.paying_municipality_code, g.acting_municipality_code, g.area, g.measure_group,
+                   g.placement_type_code, g.target_group, {step} AS step,
                    CAST(date_trunc('month', g.start_date) + to_months({STAIRCASE_MONTHS}) AS DATE) AS month
             FROM wh.fact_grant g JOIN wh.dim_measure_group mg USING (measure_group)
             LEFT JOIN wh.dim_placement_type pt USING (placement_type_code)
-            WHERE {step} IS NOT NULL AND date_trunc('month', g.start_date) >= (SELECT min(month) FROM wh.dim_month))
+            WHERE {step} IS NOT NULL AND date_trunc('month', g.start_date) >= (SELECT min(month) FROM wh.dim_month)
+              AND CAST(date_trunc('month', g.start_date) + to_months({STAIRCASE_MONTHS}) AS DATE)
+                  IN (SELECT month FROM wh.dim_month)),
+        citizen_step AS (
+            SELECT pm.citizen_key, pm.month, max({step}) AS step
+            FROM wh.fact_person_month pm JOIN wh.dim_measure_group mg USING (measure_group)
+            LEFT JOIN wh.dim_placement_type pt USING (placement_type_code)
+            SEMI JOIN (SELECT DISTINCT citizen_key, month FROM started) s
+              ON s.citizen_key = pm.citizen_key AND s.month = pm.month
+            WHERE {step} IS NOT NULL GROUP BY ALL)
         SELECT s.month, s.paying_municipality_code, s.acting_municipality_code, s.area, s.measure_group,
                s.placement_type_code, s.target_group, count(DISTINCT s.citizen_key),
                count(DISTINCT s.citizen_key) FILTER (WHERE later.step < s.step)
-        FROM started s SEMI JOIN wh.dim_month m ON m.month = s.month
+        FROM started s
         LEFT JOIN citizen_step later ON later.citizen_key = s.citizen_key AND later.month = s.month
         GROUP BY ALL""")
 
@@ -428,21 +506,32 @@ def _youth_support(con: duckdb.DuckDBPyConnection) -> None:
         GROUP BY ALL""")
 
 
-def _forecast(con: duckdb.DuckDBPyConnection) -> None:
-    """Spend so far plus what active grants commit for the rest of the year, against the budget (K-ECO-*)."""
-    con.execute(f"""INSERT INTO wh.agg_forecast_month
-        WITH committed AS (
-            -- The caseworker's disposition (data_access/caseload.py): the monthly cost for each day from the
-            -- day after the month to 31 December or the grant's end.
-            SELECT m.month, g.paying_municipality_code AS municipality_code, g.function_code,
-                   -- Rounded per grant, as the caseworker sees it, so that the cell is their sum.
-                   sum(round(g.monthly_cost * (datediff('day', last_day(m.month),
-                       least(coalesce(g.end_date, make_date(m.year, 12, 31)), make_date(m.year, 12, 31))))
-                       / {DAYS_PER_MONTH}, 2)) AS amount
-            FROM wh.dim_month m JOIN wh.fact_grant g
-              ON g.start_date <= last_day(m.month) AND coalesce(g.end_date, DATE '9999-12-31') > last_day(m.month)
-            GROUP BY ALL),
-        cells AS (
+def _forecast(con: duckdb.DuckDBPyConnection, full: bool) -> None:
+    """Spend so far plus what active grants commit for the rest of the year, against the budget (K-ECO-*).
+
+    What grants commit is the costly part (every month against every grant). A nightly delta works it out
+    again only for the budget lines (paying municipality and function) with a changed grant, before or after
+    the change, and for new months; every other line keeps what it had. A cell with nothing committed, spent
+    or budgeted is left out, so that a line's kept cells are exactly the ones it would get anew."""
+    if full:
+        con.execute(f"CREATE OR REPLACE TEMP TABLE committed AS {_committed('wh.fact_grant', 'wh.dim_month')}")
+    else:
+        con.execute("CREATE OR REPLACE TEMP TABLE changed_lines AS SELECT DISTINCT paying_municipality_code "
+                    f"AS municipality_code, function_code FROM ({CHANGED_GRANT_VERSIONS})")
+        on_line = ("EXISTS (SELECT 1 FROM changed_lines c WHERE c.municipality_code = g.paying_municipality_code "
+                   "AND c.function_code = g.function_code)")
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE committed AS
+            SELECT f.month, f.municipality_code, f.function_code, f.committed_rest_of_year AS amount
+            FROM wh.agg_forecast_month f ANTI JOIN changed_lines c USING (municipality_code, function_code)
+            WHERE f.committed_rest_of_year <> 0
+            UNION ALL {_committed(f"(SELECT * FROM wh.fact_grant g WHERE {on_line})", "wh.dim_month")}""")
+        if con.execute("SELECT count(*) FROM new_months").fetchall()[0][0]:
+            con.execute("INSERT INTO committed "
+                        + _committed(f"(SELECT * FROM wh.fact_grant g WHERE NOT {on_line})", "new_months"))
+        con.execute("DROP TABLE changed_lines")
+    con.execute("DELETE FROM wh.agg_forecast_month")
+    con.execute("""INSERT INTO wh.agg_forecast_month
+        WITH cells AS (
             SELECT month, municipality_code, function_code FROM wh.agg_spend_month
             UNION SELECT month, municipality_code, function_code FROM wh.agg_budget_month
             UNION SELECT month, municipality_code, function_code FROM committed)
@@ -453,6 +542,32 @@ def _forecast(con: duckdb.DuckDBPyConnection) -> None:
         LEFT JOIN committed k USING (month, municipality_code, function_code)
         LEFT JOIN wh.agg_spend_month s USING (month, municipality_code, function_code)
         LEFT JOIN wh.agg_budget_month b USING (month, municipality_code, function_code)""")
+    con.execute("DROP TABLE committed")
+
+
+def _committed(grants: str, months: str) -> str:
+    """SQL for what ``grants`` commit at the end of each of ``months``, per paying municipality and function:
+    the caseworker's disposition (data_access/caseload.py), the monthly cost for each day from the day after
+    the month to 31 December or the grant's end, rounded per grant as the caseworker sees it so that the cell
+    is their sum. Cells that commit nothing are left out.
+
+    A grant commits at the end of the months from its start month to the month before its end month (it must
+    run past the month's last day); each grant is expanded over those months alone."""
+    year_end = "make_date(year(month), 12, 31)"
+    return f"""
+        SELECT month, municipality_code, function_code,
+               CAST(sum(round(monthly_cost * datediff('day', last_day(month),
+                   least(coalesce(end_date, {year_end}), {year_end})) / {DAYS_PER_MONTH}, 2)) AS DECIMAL(18, 2))
+                   AS amount
+        FROM (SELECT paying_municipality_code AS municipality_code, function_code, monthly_cost, end_date,
+                     CAST(unnest(generate_series(
+                         greatest(date_trunc('month', start_date), (SELECT min(month) FROM {months})),
+                         least(coalesce(date_trunc('month', end_date) - INTERVAL 1 MONTH, DATE '9999-12-01'),
+                               (SELECT max(month) FROM {months})),
+                         INTERVAL 1 MONTH)) AS DATE) AS month
+              FROM {grants})
+        WHERE month IN (SELECT month FROM {months})
+        GROUP BY ALL HAVING amount <> 0"""
 
 
 def _person_aggregate(con: duckdb.DuckDBPyConnection, full: bool) -> None:

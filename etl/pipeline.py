@@ -241,7 +241,7 @@ def _build(plan: _Plan, new_file: Path, identity_file: Path, workdir: Path, run_
         progress.step("Beregner personmåneder, datakvalitet og aggregater …")
         derive(con, result.data_as_of, full=plan.base is None, watch=watch)
         try:
-            assert_unique_keys(con)
+            assert_unique_keys(con, this_run_only=plan.base is not None)
         except BrokenKey as error:
             raise RunFailed(str(error)) from None
         watch.lap("nøglekontrol")

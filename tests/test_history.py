@@ -4,18 +4,18 @@ from __future__ import annotations
 
 import shutil
 import stat
-from datetime import date
+from datetime import date, timedelta
 
 import duckdb
 import pandas as pd
 import pytest
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from data_access.build import IDENTITY_ALIAS, WAREHOUSE_ALIAS
 from data_access.history import grant_as_registered, grant_versions
 from data_access.scope import AccessDenied, Role
 from data_access.warehouse_schema import fact_grant_flag, fact_person_month
-from etl.generate.delivery import generate_next_night
+from etl.generate.delivery import generate_delivery, generate_next_night
 from etl.generate.profiles import DEMO
 from etl.invariants import BrokenKey, assert_unique_keys
 
@@ -111,6 +111,23 @@ def test_incremental_nights_give_the_same_warehouse_as_a_full_rebuild(demo, tmp_
     assert content(nightly) == content(rebuilt)
 
 
+
+def test_a_night_that_adds_a_month_gives_the_same_warehouse_as_a_full_rebuild(tmp_path):
+    """The delivery of 31 October covers September; the night of 1 November adds October, which every
+    incremental aggregate must count for everyone, not only for the grants that changed."""
+    nightly = make_installation(tmp_path / "nightly")
+    generate_delivery(DEMO, 1, nightly.inbox, DEMO.as_of - timedelta(days=1))
+    load(nightly)
+    months_before = nightly.warehouse.query(text("SELECT max(month) AS m FROM dim_month")).iloc[0]["m"]
+    generate_next_night(DEMO, 1, nightly.inbox)
+    assert not load(nightly).full
+    months_after = nightly.warehouse.query(text("SELECT max(month) AS m FROM dim_month")).iloc[0]["m"]
+    assert (months_before.month, months_after.month) == (9, 10)
+    rebuilt = make_installation(tmp_path / "rebuilt")
+    shutil.copytree(nightly.inbox, rebuilt.inbox)
+    assert load(rebuilt).full
+    assert content(nightly) == content(rebuilt)
+
 def test_cpr_numbers_live_only_in_the_identity_file(site):
     write_night(site.inbox)
     load(site)
@@ -152,5 +169,41 @@ def test_a_repeated_key_is_refused_without_naming_a_cpr_number(site, tmp_path):
     con = broken_copy(f"INSERT INTO {IDENTITY_ALIAS}.citizen_identity VALUES ('another-pseudonym', '{s.A}')")
     with pytest.raises(BrokenKey, match=r"citizen_identity \(cpr\)") as raised:
         assert_unique_keys(con)
+    assert s.A not in str(raised.value)
+    con.close()
+
+
+def test_a_delta_checks_the_keys_it_wrote(site, tmp_path):
+    """A nightly delta checks only the keys of the rows it loaded and the citizens it added: a repeat among
+    them is refused, while an old row it did not touch is not looked at again (it was checked when published)."""
+    def delta_copy(statement: str) -> duckdb.DuckDBPyConnection:
+        warehouse, identity = tmp_path / "w.duckdb", tmp_path / "i.duckdb"
+        shutil.copy(site.warehouse_dir / "current.duckdb", warehouse)
+        shutil.copy(site.warehouse_dir / "identity.duckdb", identity)
+        con = duckdb.connect()
+        con.execute(f"ATTACH '{warehouse}' AS {WAREHOUSE_ALIAS}")
+        con.execute(f"ATTACH '{identity}' AS {IDENTITY_ALIAS}")
+        con.execute("SET VARIABLE run_id = 'tonight'")
+        con.execute("CREATE TEMP TABLE new_citizens (citizen_key VARCHAR)")
+        con.execute(statement)
+        return con
+
+    repeat_grant = (f"INSERT INTO {WAREHOUSE_ALIAS}.fact_grant SELECT * REPLACE ('{{run}}' AS etl_run_id) "
+                    f"FROM {WAREHOUSE_ALIAS}.fact_grant WHERE grant_key = 'KMD:479:1001'")
+    con = delta_copy(repeat_grant.format(run="tonight"))
+    with pytest.raises(BrokenKey, match=r"fact_grant \(grant_key\): 1 nøgle\(r\)"):
+        assert_unique_keys(con, this_run_only=True)
+    con.close()
+    con = delta_copy(repeat_grant.format(run="an earlier night"))
+    assert_unique_keys(con, this_run_only=True)  # not written tonight
+    with pytest.raises(BrokenKey):
+        assert_unique_keys(con)  # a full check finds it
+    con.close()
+
+    con = delta_copy(f"INSERT INTO {IDENTITY_ALIAS}.citizen_identity VALUES ('tonights-pseudonym', '{s.A}')")
+    assert_unique_keys(con, this_run_only=True)
+    con.execute("INSERT INTO new_citizens VALUES ('tonights-pseudonym')")
+    with pytest.raises(BrokenKey, match=r"citizen_identity \(cpr\)") as raised:
+        assert_unique_keys(con, this_run_only=True)
     assert s.A not in str(raised.value)
     con.close()
