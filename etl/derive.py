@@ -8,6 +8,7 @@ A nightly delta does only what can have changed:
 - double payments: the grants with new postings or a new version;
 - grant and finding counts: the caseworkers with a changed grant or finding, and new months;
 - the fact-based budget's commitments: the budget lines with a changed grant, and new months.
+- population per month: only when Danmarks Statistik's figures changed or a month was added.
 
 The other aggregates are rebuilt whole: each takes well under a second nationally.
 """
@@ -274,7 +275,7 @@ _PERSON_GROUP = ("month", "paying_municipality_code", "acting_municipality_code"
 
 def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     """Every aggregate; see the module's docstring for what a nightly delta counts again."""
-    for table in ("agg_population_month", "agg_spend_month", "agg_budget_month", "agg_effect_month",
+    for table in ("agg_spend_month", "agg_budget_month", "agg_effect_month",
                   "agg_staircase_month", "agg_placement_followup_month",
                   "agg_spend_placement_month", "agg_placement_duration_month", "agg_youth_support_month"):
         con.execute(f"DELETE FROM wh.{table}")
@@ -285,15 +286,8 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     _youth_support(con)
     derive_transitions.build(con)
     derive_more.aggregates(con)
-    # Each month takes the newest quarter DST had counted by then (figures come quarterly).
-    con.execute("""INSERT INTO wh.agg_population_month
-        WITH latest AS (
-            SELECT m.month, q.municipality_code, max(q.quarter_start) AS quarter_start
-            FROM wh.dim_month m JOIN (SELECT DISTINCT municipality_code, quarter_start FROM wh.fact_population) q
-              ON q.quarter_start <= m.month
-            GROUP BY ALL)
-        SELECT l.month, p.municipality_code, p.age, p.sex, p.persons
-        FROM latest l JOIN wh.fact_population p USING (municipality_code, quarter_start)""")
+    if full or _changed(con, "fact_population"):
+        _population(con)
     con.execute("""INSERT INTO wh.agg_spend_placement_month
         SELECT p.period_month, p.municipality_code, p.function_code, f.area, g.placement_type_code, sum(p.amount)
         FROM wh.fact_payment p JOIN wh.fact_grant g ON g.grant_key = p.grant_key
@@ -323,6 +317,26 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
         JOIN wh.dim_account_function f USING (function_code)""")
     _grant_counts(con, full)
     _forecast(con, full)  # from the spend and budget aggregates above
+
+
+def _changed(con: duckdb.DuckDBPyConnection, versioned: str) -> bool:
+    """Has this run given ``versioned`` a new version, or added a month?"""
+    return con.execute(f"SELECT EXISTS (SELECT 1 FROM wh.{versioned}_version WHERE etl_run_id = getvariable('run_id')) "
+                       "OR EXISTS (SELECT 1 FROM new_months)").fetchall()[0][0]
+
+
+def _population(con: duckdb.DuckDBPyConnection) -> None:
+    """Each month takes the newest quarter DST had counted by then (figures come quarterly, so most nights
+    leave this aggregate as it was)."""
+    con.execute("DELETE FROM wh.agg_population_month")
+    con.execute("""INSERT INTO wh.agg_population_month
+        WITH latest AS (
+            SELECT m.month, q.municipality_code, max(q.quarter_start) AS quarter_start
+            FROM wh.dim_month m JOIN (SELECT DISTINCT municipality_code, quarter_start FROM wh.fact_population) q
+              ON q.quarter_start <= m.month
+            GROUP BY ALL)
+        SELECT l.month, p.municipality_code, p.age, p.sex, p.persons
+        FROM latest l JOIN wh.fact_population p USING (municipality_code, quarter_start)""")
 
 
 # A caseworker's counts: the unit in which agg_grants_month and agg_dq_month are counted again in a delta.
