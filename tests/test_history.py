@@ -146,16 +146,22 @@ def test_cpr_numbers_live_only_in_the_identity_file(site):
     mapping.close()
 
 
+def workspace_copy(site: Installation, folder, *statements: str) -> duckdb.DuckDBPyConnection:
+    """A build workspace on copies of the published warehouse and identity file, after ``statements``."""
+    warehouse, identity = folder / "w.duckdb", folder / "i.duckdb"
+    shutil.copy(site.warehouse_dir / "current.duckdb", warehouse)
+    shutil.copy(site.warehouse_dir / "identity.duckdb", identity)
+    con = duckdb.connect()
+    con.execute(f"ATTACH '{warehouse}' AS {WAREHOUSE_ALIAS}")
+    con.execute(f"ATTACH '{identity}' AS {IDENTITY_ALIAS}")
+    for statement in statements:
+        con.execute(statement)
+    return con
+
+
 def test_a_repeated_key_is_refused_without_naming_a_cpr_number(site, tmp_path):
     def broken_copy(statement: str) -> duckdb.DuckDBPyConnection:
-        warehouse, identity = tmp_path / "w.duckdb", tmp_path / "i.duckdb"
-        shutil.copy(site.warehouse_dir / "current.duckdb", warehouse)
-        shutil.copy(site.warehouse_dir / "identity.duckdb", identity)
-        con = duckdb.connect()
-        con.execute(f"ATTACH '{warehouse}' AS {WAREHOUSE_ALIAS}")
-        con.execute(f"ATTACH '{identity}' AS {IDENTITY_ALIAS}")
-        con.execute(statement)
-        return con
+        return workspace_copy(site, tmp_path, statement)
 
     assert_unique_keys(broken_copy("SELECT 1"))  # the published warehouse keeps its keys
 
@@ -177,16 +183,8 @@ def test_a_delta_checks_the_keys_it_wrote(site, tmp_path):
     """A nightly delta checks only the keys of the rows it loaded and the citizens it added: a repeat among
     them is refused, while an old row it did not touch is not looked at again (it was checked when published)."""
     def delta_copy(statement: str) -> duckdb.DuckDBPyConnection:
-        warehouse, identity = tmp_path / "w.duckdb", tmp_path / "i.duckdb"
-        shutil.copy(site.warehouse_dir / "current.duckdb", warehouse)
-        shutil.copy(site.warehouse_dir / "identity.duckdb", identity)
-        con = duckdb.connect()
-        con.execute(f"ATTACH '{warehouse}' AS {WAREHOUSE_ALIAS}")
-        con.execute(f"ATTACH '{identity}' AS {IDENTITY_ALIAS}")
-        con.execute("SET VARIABLE run_id = 'tonight'")
-        con.execute("CREATE TEMP TABLE new_citizens (citizen_key VARCHAR)")
-        con.execute(statement)
-        return con
+        return workspace_copy(site, tmp_path, "SET VARIABLE run_id = 'tonight'",
+                              "CREATE TEMP TABLE new_citizens (citizen_key VARCHAR)", statement)
 
     repeat_grant = (f"INSERT INTO {WAREHOUSE_ALIAS}.fact_grant SELECT * REPLACE ('{{run}}' AS etl_run_id) "
                     f"FROM {WAREHOUSE_ALIAS}.fact_grant WHERE grant_key = 'KMD:479:1001'")
