@@ -262,9 +262,11 @@ class _Loader:
         self.read: list[FileOutcome] = []  # in inbox order, so the log lists files in that order too
         self.finished: set[int] = set()
         self.reported = 0
+        self.municipalities = {code for (code,) in con.execute(
+            "SELECT municipality_code FROM wh.dim_municipality").fetchall()}
 
     def load(self, path: Path, contract: Contract, groups: dict) -> FileOutcome:
-        outcome = _prepare(self.con, path, contract, groups, self.plan)
+        outcome = _prepare(path, contract, groups, self.plan, self.municipalities)
         self.read.append(outcome)
         if outcome.status == "rejected":
             outcome.sha256 = _sha256(path)
@@ -313,8 +315,7 @@ class _Loader:
             self.reported += 1
 
 
-def _prepare(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, groups: dict,
-             plan: _Plan) -> FileOutcome:
+def _prepare(path: Path, contract: Contract, groups: dict, plan: _Plan, municipalities: set[int]) -> FileOutcome:
     """The file's outcome so far: rejected already if its name, date or municipality rules it out."""
     stat = path.stat()
     outcome = FileOutcome(path.name, contract.source, "loaded", title=contract.title,
@@ -326,8 +327,7 @@ def _prepare(con: duckdb.DuckDBPyConnection, path: Path, contract: Contract, gro
     if outcome.extract_date > plan.today:
         return _rejected(outcome, f"filen er dateret {outcome.extract_date:%d-%m-%Y}, som ligger i fremtiden")
     outcome.municipality = int(groups["municipality"]) if groups.get("municipality") else None
-    known = "SELECT count(*) FROM wh.dim_municipality WHERE municipality_code = ?"
-    if outcome.municipality is not None and not con.execute(known, [outcome.municipality]).fetchall()[0][0]:
+    if outcome.municipality is not None and outcome.municipality not in municipalities:
         return _rejected(outcome, f"ukendt kommunekode {groups['municipality']} i filnavnet")
     newest = plan.latest.get((contract.source, outcome.municipality))
     if newest is not None and outcome.extract_date <= newest:
