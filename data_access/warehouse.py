@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 
 _DIALECT = DuckDBDialect(paramstyle="numeric_dollar")
 _KEEP_OLD_CONNECTIONS = 2
+_CHECKED_KEPT = 2048  # statements checked and rendered once, kept while asked for again
 
 ANALYST_ROLES = (Role.CASEWORKER, Role.LEADER, Role.POLITICIAN)
 
@@ -45,6 +46,7 @@ class Warehouse:
         self.published = Path(published)
         self._lock = threading.Lock()
         self._connections: dict[Path, duckdb.DuckDBPyConnection] = {}
+        self._checked: dict[int, tuple[ClauseElement, str, list]] = {}  # id → (statement, SQL, parameters)
 
     @property
     def version(self) -> str:
@@ -72,25 +74,41 @@ class Warehouse:
 
     def query(self, statement: ClauseElement) -> pd.DataFrame:
         """Run a SQLAlchemy Core statement. For ``data_access`` modules only: no scope check."""
-        compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
-        parameters = [compiled.params[name] for name in compiled.positiontup or []]
-        cursor = self._connection()
-        try:
-            return cursor.execute(str(compiled), parameters).df()
-        finally:
-            cursor.close()
+        return self._run(*_rendered(statement))
 
     def fetch_aggregate(self, scope: UserScope, statement: ClauseElement) -> pd.DataFrame:
-        """Run a statement that may read only aggregate tables, for an analyst role."""
+        """Run a statement that may read only aggregate tables, for an analyst role. A statement object asked for
+        again (the KPI engine keeps its compiled ones) is checked and rendered only the first time."""
         scope.require(*ANALYST_ROLES)
-        check_aggregate_only(statement)
-        return self.query(statement)
+        with self._lock:
+            known = self._checked.get(id(statement))
+        if known is None or known[0] is not statement:
+            check_aggregate_only(statement)
+            known = (statement, *_rendered(statement))  # the statement kept alive, so its id stays its own
+            with self._lock:
+                if len(self._checked) >= _CHECKED_KEPT:
+                    self._checked.clear()
+                self._checked[id(statement)] = known
+        return self._run(known[1], known[2])
+
+    def _run(self, sql: str, parameters: list) -> pd.DataFrame:
+        cursor = self._connection()
+        try:
+            return cursor.execute(sql, parameters).df()
+        finally:
+            cursor.close()
 
     def close(self) -> None:
         with self._lock:
             for connection in self._connections.values():
                 connection.close()
             self._connections.clear()
+
+
+def _rendered(statement: ClauseElement) -> tuple[str, list]:
+    """The statement as DuckDB runs it: SQL text and positional parameters."""
+    compiled = statement.compile(dialect=_DIALECT, compile_kwargs={"render_postcompile": True})
+    return str(compiled), [compiled.params[name] for name in compiled.positiontup or []]
 
 
 def check_aggregate_only(statement: ClauseElement) -> None:

@@ -26,10 +26,11 @@ The check of a set of totals (``exposed``) is exact for the totals Overblik show
 the country, so the hidden cells fall into disjoint blocks whose sums are known, and a user's own
 group adds one more known sum across blocks.
 
-Speed: the checks run per month in plain Python, where a month's cells are a small dict; what every check of
-a month needs again (its primary cells, which totals are small) is worked out once per month (``Month``), a
-total holding no primary cell is never looked at (it cannot be unsafe), and a month without a primary cell
-hides nothing and is not looked at at all. The frames around it are handled in numpy.
+Speed: the checks here run per month in plain Python, where a month's cells are a small dict; what every
+check of a month needs again (its primary cells, which totals are small) is worked out once per month
+(``Month``), a total holding no primary cell is never looked at (it cannot be unsafe), and a month without a
+primary cell hides nothing and is not looked at at all. The engine runs the same rules for all months at once
+in numpy (kpi/suppression.py, checked against this module), and comes here only for counts with fractions.
 """
 
 from __future__ import annotations
