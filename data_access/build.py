@@ -11,6 +11,7 @@ import hashlib
 import os
 import shutil
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -59,22 +60,58 @@ class _SlowStatements:
         return getattr(self._connection, name)
 
 
-def open_build_workspace(warehouse_file: Path, identity_file: Path, temp_dir: Path,
-                         base: tuple[Path, Path] | None = None, memory_limit: str = "6GB") -> duckdb.DuckDBPyConnection:
-    """Attach the new files (copied from ``base`` for an incremental run) and make sure every table exists."""
-    if base is not None:
-        shutil.copyfile(base[0], warehouse_file)
-        shutil.copyfile(base[1], identity_file)
-    connection = duckdb.connect(":memory:")
-    connection.execute(f"SET memory_limit = '{memory_limit}'")
-    connection.execute(f"SET temp_directory = '{temp_dir}'")
-    connection.execute("SET preserve_insertion_order = true")
-    connection.execute(f"ATTACH '{warehouse_file}' AS {WAREHOUSE_ALIAS}")
-    connection.execute(f"ATTACH '{identity_file}' AS {IDENTITY_ALIAS}")
-    os.chmod(identity_file, 0o600)
-    for ddl in _ddl(metadata, WAREHOUSE_ALIAS) + _ddl(identity_metadata, IDENTITY_ALIAS):
-        connection.execute(ddl)
-    return _SlowStatements(connection) if os.environ.get("OVERBLIK_PROFILE_SQL") else connection
+class BuildWorkspace:
+    """An in-memory connection at once, and the new warehouse and identity files attached when ``attach`` is
+    called: for an incremental run they are copies of the published files, made in a thread meanwhile, so that
+    the deliveries can be read while the (cold, two-gigabyte) warehouse is copied."""
+
+    def __init__(self, warehouse_file: Path, identity_file: Path, temp_dir: Path,
+                 base: tuple[Path, Path] | None = None, memory_limit: str = "6GB"):
+        self.files = (warehouse_file, identity_file)
+        connection = duckdb.connect(":memory:")
+        connection.execute(f"SET memory_limit = '{memory_limit}'")
+        connection.execute(f"SET temp_directory = '{temp_dir}'")
+        connection.execute("SET preserve_insertion_order = true")
+        self.connection = _SlowStatements(connection) if os.environ.get("OVERBLIK_PROFILE_SQL") else connection
+        self.attached = False
+        self._copy_error: BaseException | None = None
+        self._copy: threading.Thread | None = None
+        if base is not None:
+            self._copy = threading.Thread(target=self._copy_base, args=(base,), name="copy-published", daemon=True)
+            self._copy.start()
+
+    def _copy_base(self, base: tuple[Path, Path]) -> None:
+        try:
+            for source, target in zip(base, self.files, strict=True):
+                shutil.copyfile(source, target)
+        except BaseException as error:  # handed to the thread that attaches
+            self._copy_error = error
+
+    def wait_for_copy(self) -> None:
+        if self._copy is not None:
+            self._copy.join()
+            self._copy = None
+        if self._copy_error is not None:
+            raise self._copy_error
+
+    def attach(self) -> None:
+        """Attach the new files (waiting for their copies) and make sure every table exists; once."""
+        if self.attached:
+            return
+        self.wait_for_copy()
+        warehouse_file, identity_file = self.files
+        self.connection.execute(f"ATTACH '{warehouse_file}' AS {WAREHOUSE_ALIAS}")
+        self.connection.execute(f"ATTACH '{identity_file}' AS {IDENTITY_ALIAS}")
+        os.chmod(identity_file, 0o600)
+        for ddl in _ddl(metadata, WAREHOUSE_ALIAS) + _ddl(identity_metadata, IDENTITY_ALIAS):
+            self.connection.execute(ddl)
+        self.attached = True
+
+    def abandon(self) -> None:
+        """Close without saving, once no thread writes the files any more (the caller removes them)."""
+        if self._copy is not None:
+            self._copy.join()
+        self.connection.close()
 
 
 def close_build_workspace(connection: duckdb.DuckDBPyConnection) -> None:

@@ -19,10 +19,19 @@ from .apply import append, apply_versioned
 DAYS_PER_MONTH = 30.44  # converts a daily rate to a monthly cost for commitments
 
 
+def _config_csv(name: str) -> str:
+    return str(CONFIG_DIR / name).replace("'", "''")
+
+
+def municipality_codes(con: duckdb.DuckDBPyConnection) -> set[int]:
+    """The official municipality codes, as load_reference puts them in dim_municipality."""
+    return {code for (code,) in con.execute(
+        f"SELECT municipality_code FROM read_csv('{_config_csv('municipalities.csv')}', header = true)").fetchall()}
+
+
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:
     """Reference dimensions and source code aliases from the project's catalogues, replaced on every run."""
-    def csv_path(name: str) -> str:
-        return str(CONFIG_DIR / name).replace("'", "''")
+    csv_path = _config_csv
 
     def replace(table: str, select: str) -> None:
         con.execute(f"DELETE FROM wh.{table}")

@@ -14,6 +14,7 @@ import shutil
 import sys
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -22,12 +23,12 @@ from typing import TextIO
 import duckdb
 
 from data_access.appstate import AppState, now
-from data_access.build import close_build_workspace, open_build_workspace, read_catalog, schema_fingerprint
+from data_access.build import BuildWorkspace, close_build_workspace, read_catalog, schema_fingerprint
 from data_access.identity import IDENTITY_NAME
 from data_access.settings import PUBLISHED_NAME, secret
 from locale_da import long_date, number
 
-from .build import apply_deliveries, load_reference, pseudonymise
+from .build import apply_deliveries, load_reference, municipality_codes, pseudonymise
 from .contracts import MACROS, Contract
 from .crossfile import run_checks
 from .derive import derive
@@ -208,20 +209,28 @@ def _build(plan: _Plan, new_file: Path, identity_file: Path, workdir: Path, run_
            result: RunResult, out: TextIO) -> None:
     started = now()
     watch = _Stopwatch(result.timings)
-    con = open_build_workspace(new_file, identity_file, workdir, plan.base)
+    workspace = BuildWorkspace(new_file, identity_file, workdir, plan.base)  # copies the published files meanwhile
+    con = workspace.connection
     watch.lap("forbered")
+
+    def attached() -> None:
+        """The files attached and the reference data loaded: what validation needs (and all after it)."""
+        if not workspace.attached:
+            workspace.attach()
+            load_reference(con)
+
     try:
         con.execute("SET VARIABLE run_id = ?", [run_id])
         for macro in MACROS:
             con.execute(macro)
-        load_reference(con)
         for ddl in STAGING_DDL:
             con.execute(ddl)
         progress = Progress(out, Counter(source.contract.title for _, source, _ in plan.new))
-        loader = _Loader(con, plan, workdir, progress)
+        loader = _Loader(con, plan, workdir, progress, attached)
         for path, source, groups in plan.new:
             result.files.append(loader.load(path, source.contract, groups))
         loader.finish()
+        attached()
         watch.lap("læs og valider")
         run_checks(con, result.files, incremental=plan.base is not None)
         watch.lap("tjek på tværs af filer")
@@ -247,7 +256,7 @@ def _build(plan: _Plan, new_file: Path, identity_file: Path, workdir: Path, run_
         watch.lap("nøglekontrol")
         _write_metadata(con, run_id, inbox, result, started)
     except BaseException:
-        con.close()  # the half-built files are thrown away; checkpointing them could hide the real error
+        workspace.abandon()  # the half-built files are thrown away; checkpointing them could hide the real error
         raise
     close_build_workspace(con)
     watch.lap("gem")
@@ -256,14 +265,15 @@ def _build(plan: _Plan, new_file: Path, identity_file: Path, workdir: Path, run_
 class _Loader:
     """Reads every file at once; validates a large file alone and small ones in batches per source."""
 
-    def __init__(self, con: duckdb.DuckDBPyConnection, plan: _Plan, workdir: Path, progress: Progress):
-        self.con, self.plan, self.workdir, self.progress = con, plan, workdir, progress
+    def __init__(self, con: duckdb.DuckDBPyConnection, plan: _Plan, workdir: Path, progress: Progress,
+                 attached: Callable[[], None]):
+        """``attached`` makes the warehouse ready for validation: files are read before, and validated after."""
+        self.con, self.plan, self.workdir, self.progress, self.attached = con, plan, workdir, progress, attached
         self.batches: dict[str, tuple[ValidationBatch, list[FileOutcome]]] = {}
         self.read: list[FileOutcome] = []  # in inbox order, so the log lists files in that order too
         self.finished: set[int] = set()
         self.reported = 0
-        self.municipalities = {code for (code,) in con.execute(
-            "SELECT municipality_code FROM wh.dim_municipality").fetchall()}
+        self.municipalities = municipality_codes(con)
 
     def load(self, path: Path, contract: Contract, groups: dict) -> FileOutcome:
         outcome = _prepare(path, contract, groups, self.plan, self.municipalities)
@@ -281,6 +291,7 @@ class _Loader:
         outcome.sha256 = raw.sha256 or _sha256(path)  # most readers hash the bytes as they read them
         outcome.message = "; ".join(raw.notes)
         if raw.rows_read >= SMALL_FILE_ROWS:
+            self.attached()
             self._record(outcome, validate_file(self.con, raw, contract, path.name, outcome.extract_date,
                                                 outcome.municipality))
             return outcome
@@ -296,6 +307,7 @@ class _Loader:
             self._validate(source)
 
     def _validate(self, source: str) -> None:
+        self.attached()
         batch, waiting = self.batches.pop(source)
         counts = batch.validate(self.con)
         for outcome in waiting:
