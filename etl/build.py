@@ -31,28 +31,26 @@ def municipality_codes(con: duckdb.DuckDBPyConnection) -> set[int]:
 
 def load_reference(con: duckdb.DuckDBPyConnection) -> None:
     """Reference dimensions and source code aliases from the project's catalogues, replaced on every run."""
-    csv_path = _config_csv
-
     def replace(table: str, select: str) -> None:
         con.execute(f"DELETE FROM wh.{table}")
         con.execute(f"INSERT INTO wh.{table} {select}")
 
     replace("dim_municipality", f"""SELECT municipality_code, name, region_code, region_name, latitude, longitude,
-        population_thousands FROM read_csv('{csv_path("municipalities.csv")}', header = true)""")
+        population_thousands FROM read_csv('{_config_csv("municipalities.csv")}', header = true)""")
     replace("dim_legal_basis", f"""SELECT legal_basis_code, law, CAST(paragraph AS VARCHAR),
         CAST(subsection AS VARCHAR), CAST(item AS VARCHAR), text, area, measure_group, valid_from, valid_to,
-        successor_code FROM read_csv('{csv_path("legal_bases.csv")}', header = true, all_varchar = true)""")
+        successor_code FROM read_csv('{_config_csv("legal_bases.csv")}', header = true, all_varchar = true)""")
     replace("dim_placement_type", f"""SELECT placement_type_code, name, category, CAST(historic AS BOOLEAN),
         CAST(NULLIF(staircase_step, '') AS SMALLINT)
-        FROM read_csv('{csv_path("placement_types.csv")}', header = true, all_varchar = true)""")
+        FROM read_csv('{_config_csv("placement_types.csv")}', header = true, all_varchar = true)""")
     replace("dim_end_reason", f"""SELECT end_reason_code, name, CAST(breakdown AS BOOLEAN)
-        FROM read_csv('{csv_path("end_reasons.csv")}', header = true, all_varchar = true)""")
+        FROM read_csv('{_config_csv("end_reasons.csv")}', header = true, all_varchar = true)""")
     replace("dim_account_function", f"""SELECT function_code, name, area
-        FROM read_csv('{csv_path("account_functions.csv")}', header = true, all_varchar = true)""")
+        FROM read_csv('{_config_csv("account_functions.csv")}', header = true, all_varchar = true)""")
     replace("dim_measure_group", f"""SELECT measure_group, name, area, CAST(NULLIF(staircase_step, '') AS SMALLINT)
-        FROM read_csv('{csv_path("measure_groups.csv")}', header = true, all_varchar = true)""")
+        FROM read_csv('{_config_csv("measure_groups.csv")}', header = true, all_varchar = true)""")
     con.execute(f"""CREATE OR REPLACE TABLE ref_alias AS SELECT source_system, kind, source_value, code
-        FROM read_csv('{csv_path("source_code_aliases.csv")}', header = true, all_varchar = true)""")
+        FROM read_csv('{_config_csv("source_code_aliases.csv")}', header = true, all_varchar = true)""")
     duplicated = con.execute("""SELECT source_system, kind, source_value FROM ref_alias
         GROUP BY ALL HAVING count(*) > 1""").fetchall()
     if duplicated:

@@ -321,8 +321,8 @@ def _aggregates(con: duckdb.DuckDBPyConnection, full: bool) -> None:
 
 def _changed(con: duckdb.DuckDBPyConnection, versioned: str) -> bool:
     """Has this run given ``versioned`` a new version, or added a month?"""
-    return con.execute(f"SELECT EXISTS (SELECT 1 FROM wh.{versioned}_version WHERE etl_run_id = getvariable('run_id')) "
-                       "OR EXISTS (SELECT 1 FROM new_months)").fetchall()[0][0]
+    versions = f"SELECT 1 FROM wh.{versioned}_version WHERE etl_run_id = getvariable('run_id')"
+    return _has_new_months(con) or con.execute(f"SELECT EXISTS ({versions})").fetchall()[0][0]
 
 
 def _population(con: duckdb.DuckDBPyConnection) -> None:
@@ -367,21 +367,27 @@ def _grant_counts(con: duckdb.DuckDBPyConnection, full: bool) -> None:
         UNION SELECT acting_municipality_code, caseworker_key FROM wh.fact_grant
         WHERE grant_key IN (SELECT grant_key FROM came_or_went)""")
     same = " AND ".join(f"c.{k} IS NOT DISTINCT FROM g.{k}" for k in _CASEWORKER)
-
-    def grants(changed: str, inside: bool) -> str:
-        return (f"(SELECT * FROM wh.fact_grant g WHERE {'' if inside else 'NOT '}EXISTS "
-                f"(SELECT 1 FROM {changed} c WHERE {same}))")
-
     for table in ("agg_grants_month", "agg_dq_month"):
         changed = "changed_caseworkers" if table == "agg_grants_month" else "changed_finding_caseworkers"
         con.execute(f"DELETE FROM wh.{table} g USING {changed} c WHERE {same}")
-    _count_grants(con, grants("changed_caseworkers", True),
-                  _flagged(grants("changed_finding_caseworkers", True)), "wh.dim_month", as_of)
-    if con.execute("SELECT count(*) FROM new_months").fetchall()[0][0]:
-        _count_grants(con, grants("changed_caseworkers", False),
-                      _flagged(grants("changed_finding_caseworkers", False)), "new_months", as_of)
+    _count_grants(con, _grants_in("changed_caseworkers", same),
+                  _flagged(_grants_in("changed_finding_caseworkers", same)), "wh.dim_month", as_of)
+    if _has_new_months(con):
+        _count_grants(con, _grants_in("changed_caseworkers", same, inside=False),
+                      _flagged(_grants_in("changed_finding_caseworkers", same, inside=False)), "new_months", as_of)
     for table in ("changed_caseworkers", "changed_finding_caseworkers", "flags_before"):
         con.execute(f"DROP TABLE {table}")
+
+
+def _grants_in(partitions: str, match: str, inside: bool = True) -> str:
+    """SQL for the current grants (``g``) that fall, or with ``inside`` False do not fall, in a row (``c``) of
+    ``partitions``: the unit a delta counts again."""
+    exists = f"EXISTS (SELECT 1 FROM {partitions} c WHERE {match})"
+    return f"(SELECT * FROM wh.fact_grant g WHERE {exists if inside else 'NOT ' + exists})"
+
+
+def _has_new_months(con: duckdb.DuckDBPyConnection) -> bool:
+    return con.execute("SELECT EXISTS (SELECT 1 FROM new_months)").fetchall()[0][0]
 
 
 def _flagged(grants: str) -> str:
@@ -532,16 +538,15 @@ def _forecast(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     else:
         con.execute("CREATE OR REPLACE TEMP TABLE changed_lines AS SELECT DISTINCT paying_municipality_code "
                     f"AS municipality_code, function_code FROM ({CHANGED_GRANT_VERSIONS})")
-        on_line = ("EXISTS (SELECT 1 FROM changed_lines c WHERE c.municipality_code = g.paying_municipality_code "
-                   "AND c.function_code = g.function_code)")
+        on_line = "c.municipality_code = g.paying_municipality_code AND c.function_code = g.function_code"
         con.execute(f"""CREATE OR REPLACE TEMP TABLE committed AS
             SELECT f.month, f.municipality_code, f.function_code, f.committed_rest_of_year AS amount
             FROM wh.agg_forecast_month f ANTI JOIN changed_lines c USING (municipality_code, function_code)
             WHERE f.committed_rest_of_year <> 0
-            UNION ALL {_committed(f"(SELECT * FROM wh.fact_grant g WHERE {on_line})", "wh.dim_month")}""")
-        if con.execute("SELECT count(*) FROM new_months").fetchall()[0][0]:
+            UNION ALL {_committed(_grants_in("changed_lines", on_line), "wh.dim_month")}""")
+        if _has_new_months(con):
             con.execute("INSERT INTO committed "
-                        + _committed(f"(SELECT * FROM wh.fact_grant g WHERE NOT {on_line})", "new_months"))
+                        + _committed(_grants_in("changed_lines", on_line, inside=False), "new_months"))
         con.execute("DROP TABLE changed_lines")
     con.execute("DELETE FROM wh.agg_forecast_month")
     con.execute("""INSERT INTO wh.agg_forecast_month
