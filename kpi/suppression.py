@@ -53,7 +53,7 @@ class Totals:
     region_of: np.ndarray  # column → row of ``region_masks`` (the last row, all False, for none)
     region_masks: np.ndarray  # bool, regions + 1 × columns
     groups: np.ndarray  # bool, groups (by owner code) × columns
-    group_weights: np.ndarray  # float, columns × groups: the same, for sums by matrix products
+    group_weights: np.ndarray  # float, columns × groups: the same as 0/1, to take a column out of its groups' sums
     groups_of: np.ndarray  # the groups of column 0, then of column 1, ... (``first_group`` says where each begins)
     first_group: np.ndarray
     group_count: np.ndarray
