@@ -26,6 +26,11 @@ def period_start(day: date, granularity: str) -> date:
     return date(day.year, (day.month - 1) // size * size + 1, 1)
 
 
+def last_month(period: date, granularity: str) -> date:
+    """The last month of the month, quarter or year that begins with ``period``."""
+    return add_months(period, MONTHS_IN[granularity] - 1)
+
+
 def months_between(start: date, end: date) -> int:
     return (end.year - start.year) * 12 + end.month - start.month + 1
 
@@ -46,12 +51,11 @@ def whole_periods(start: date, end: date, granularity: str, last: date, first: d
     """The first months of the periods from the one holding ``start`` to the last one that is complete
     by ``last`` (a quarter whose last month has no data yet would compare part of it with whole ones);
     with ``first``, the first month with data, a period that began before it is left out for the same reason."""
-    size = MONTHS_IN[granularity]
     periods, current = [], period_start(start, granularity)
-    while current <= end and add_months(current, size - 1) <= last:
+    while current <= end and last_month(current, granularity) <= last:
         if first is None or current >= first:
             periods.append(current)
-        current = add_months(current, size)
+        current = add_months(current, MONTHS_IN[granularity])
     return periods
 
 

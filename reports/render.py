@@ -22,7 +22,7 @@ from kpi.node import PathError
 
 from . import charts
 from .definition import ANALYSIS, KINDS, dimension_names, splits_by
-from .periods import MONTHS_IN, add_months, as_date, chosen_months, period_text, whole_periods
+from .periods import as_date, chosen_months, last_month, period_text, whole_periods
 
 PERIOD_COLUMN = "Periode"
 
@@ -98,10 +98,10 @@ def _benchmark(report: RenderedReport, definition: dict, engine: KpiEngine, scop
                periods: list[date], granularity: str) -> None:
     """Per KPI, the municipality beside its group and the country in each of ``periods`` (first months of whole
     months, quarters or years), each side combined over the period's months as ``KpiEngine.benchmark`` does."""
-    last_month = add_months(periods[-1], MONTHS_IN[granularity] - 1)
+    through = last_month(periods[-1], granularity)
     for kpi_id in definition["kpis"]:
         kpi = engine.kpi(kpi_id)
-        frame = engine.benchmark(scope, kpi_id, municipality, periods[0], last_month, granularity)
+        frame = engine.benchmark(scope, kpi_id, municipality, periods[0], through, granularity)
         peers, in_data = frame.attrs["peers"], frame.attrs["municipalities_in_data"]
         own = report.municipality_name
         labels = {"own": own, "group": f"Sammenligningskommuner ({len(peers)})",
@@ -161,8 +161,8 @@ def _split(engine: KpiEngine, scope: UserScope, kpi: Kpi, dimension: str, label:
 
 def _own_values(engine: KpiEngine, scope: UserScope, kpi: Kpi, periods: list[date], granularity: str) -> ReportTable:
     if periods:
-        last_month = add_months(periods[-1], MONTHS_IN[granularity] - 1)
-        values = engine.values(scope, kpi.id, [scope.municipality_code], periods[0], last_month, granularity)
+        through = last_month(periods[-1], granularity)
+        values = engine.values(scope, kpi.id, [scope.municipality_code], periods[0], through, granularity)
     else:
         values = pd.DataFrame(columns=["period", "numerator", "denominator", "value"])
     frame = pd.DataFrame({PERIOD_COLUMN: [period_text(as_date(p), granularity) for p in values["period"]],

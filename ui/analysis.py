@@ -21,7 +21,7 @@ from kpi.geography import municipality_points
 from kpi.node import MONTHS_IN, follow, root
 from kpi.trace import Trace, trace
 from locale_da import number
-from reports.periods import add_months, whole_periods
+from reports.periods import last_month, whole_periods
 
 from .data import CACHE_SECONDS, benchmark, engine, kpis, months, version
 
@@ -97,8 +97,7 @@ def over_time(scope: UserScope, kpi_id: str, municipality: int, start: date, end
     periods = whole_periods(start, end, granularity, covered[-1], covered[0])
     if not periods:
         return pd.DataFrame(columns=["period"])
-    last = add_months(periods[-1], MONTHS_IN[granularity] - 1)
-    return benchmark(scope, kpi_id, municipality, periods[0], last, granularity)
+    return benchmark(scope, kpi_id, municipality, periods[0], last_month(periods[-1], granularity), granularity)
 
 
 def analysed_period(kpi: Kpi, start: date, end: date) -> tuple[date, str]:
