@@ -72,8 +72,8 @@ def test_a_leader_builds_saves_and_subscribes_a_colleague_who_gets_the_right_fig
     page.screenshot(path=ARTIFACTS / "leader-report.png", full_page=True)
     # A link as a subscription mail sends it opens that report (the login cookie keeps the leader signed in).
     page.goto(f"{server}/reports?rapport=standard:adults-benchmark")
+    settle(page)  # the page before it may linger as stale elements with the same heading while the report draws
     expect(page.get_by_role("heading", name="Voksne: benchmark")).to_be_visible(timeout=30_000)
-    settle(page)
 
     open_page(page, "Abonnementer")
     choose(page, "Rapport", REPORT_NAME)
