@@ -9,6 +9,7 @@ gives (dates and timestamps as naive ``datetime64``, decimals as ``float64``, in
 
 from __future__ import annotations
 
+import numpy as np
 import pandas as pd
 import psycopg
 from psycopg.errors import InvalidSchemaName, UndefinedTable
@@ -18,7 +19,7 @@ from sqlalchemy.exc import ProgrammingError
 from sqlalchemy.sql import ClauseElement
 
 from .scope import UserScope
-from .warehouse import ANALYST_ROLES, WarehouseMissing, check_aggregate_only
+from .warehouse import ANALYST_ROLES, WarehouseMissing, check_aggregate_only, frame_columns
 from .warehouse_schema import meta_load
 
 SCHEMA = "overblik"
@@ -76,6 +77,10 @@ class ServerWarehouse:
         scope.require(*ANALYST_ROLES)
         check_aggregate_only(statement)
         return self.query(statement)
+
+    def fetch_columns(self, scope: UserScope, statement: ClauseElement) -> dict[str, np.ndarray]:
+        """``Warehouse.fetch_columns``: the columns of ``fetch_aggregate``, NULLs as there."""
+        return frame_columns(self.fetch_aggregate(scope, statement))
 
     def close(self) -> None:
         self.engine.dispose()

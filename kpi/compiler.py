@@ -8,6 +8,9 @@ each side's months as its measure says (average, sum, last month or full-year pe
 dividing; a period the warehouse covers only in part rests on the months it has. A count KPI (no
 denominator) divides by 1 for each municipality with population figures in the month. Two sides on
 the same fact are summed in one scan of its table (each side's filter on its own sum).
+
+``compile_sides`` gives only the sums behind a month's figures, where there are any; the engine lays
+them on the spine itself (kpi/grid.py), which on a sparse KPI costs a fraction of joining it in SQL.
 """
 
 from __future__ import annotations
@@ -15,7 +18,22 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import date
 
-from sqlalchemy import Date, Double, Select, and_, case, cast, func, literal, or_, select, true
+from sqlalchemy import (
+    CompoundSelect,
+    Date,
+    Double,
+    Select,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    null,
+    or_,
+    select,
+    true,
+    union_all,
+)
 
 from data_access.warehouse_schema import agg_population_month, dim_month, dim_municipality, metadata
 
@@ -34,6 +52,26 @@ def compile_values(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int]
         return statement.order_by(spine.municipality_code, spine.period) if ordered else statement
     monthly = _monthly(catalogue, kpi, municipalities, start, end).subquery("monthly")
     return _over_periods(catalogue, kpi, monthly, granularity, ordered)
+
+
+def compile_sides(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | None = None,
+                  start: date | None = None, end: date | None = None) -> Select | CompoundSelect:
+    """Rows of (municipality_code, period, numerator_total, denominator_total) per month, each total as a double,
+    for the municipalities and months with rows on either side (no spine, in no order); a side without rows in
+    a month is NULL there. ``compile_values`` by month is these sums on the spine, a full-year side divided by
+    the month's days (kpi/grid.py does that)."""
+    def doubles(side, numerator_total, denominator_total) -> Select:
+        return select(side.c.municipality_code, side.c.period, cast(numerator_total, Double).label("numerator_total"),
+                      cast(denominator_total, Double).label("denominator_total"))
+
+    if not kpi.is_count and kpi.numerator.fact == kpi.denominator.fact:
+        both = _both_sides(catalogue, kpi, municipalities, start, end).subquery("sides")
+        return doubles(both, both.c.numerator_total, both.c.denominator_total)
+    numerator = _side(catalogue, kpi, kpi.numerator, municipalities, start, end).subquery("numerator_side")
+    denominator = (_municipalities_with_data(municipalities, start, end) if kpi.is_count
+                   else _side(catalogue, kpi, kpi.denominator, municipalities, start, end)).subquery("denominator_side")
+    # Each side has one row per municipality and month: stacked, not joined, and added up on the spine.
+    return union_all(doubles(numerator, numerator.c.total, null()), doubles(denominator, null(), denominator.c.total))
 
 
 def _monthly(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | None,
@@ -87,13 +125,13 @@ def _joined(spine, numerator, denominator):
     return joined if denominator is numerator else joined.outerjoin(denominator, on(denominator))
 
 
-def _over_time(catalogue: Catalogue, side: Side) -> str:
+def over_time(catalogue: Catalogue, side: Side) -> str:
     return catalogue.facts[side.fact].measures[side.measure].over_time if side.fact else "average"
 
 
 def _per_month(catalogue: Catalogue, side: Side, total, spine):
     """A full-year measure counts days: a month's full-year persons are its person-days over its days."""
-    if _over_time(catalogue, side) == "full_year":
+    if over_time(catalogue, side) == "full_year":
         return total / cast(spine.c.days_in_month, Double)
     return total
 
@@ -108,7 +146,7 @@ def _over_periods(catalogue: Catalogue, kpi: Kpi, monthly, granularity: str, ord
     ).subquery("ranked")
 
     def combined(side: Side, column):
-        how = _over_time(catalogue, side)
+        how = over_time(catalogue, side)
         if how == "full_year":  # Σ person-days / Σ days, from the months' full-year persons
             days = cast(ranked.c.days_in_month, Double)
             return func.sum(column * days) / func.sum(days)

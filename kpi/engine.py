@@ -8,6 +8,7 @@ user's own (kpi/disclosure.py).
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date
@@ -19,14 +20,16 @@ from sqlalchemy import func, select
 
 from data_access.scope import UserScope
 from data_access.warehouse import Warehouse, current_warehouse
-from data_access.warehouse_schema import dim_month
+from data_access.warehouse_schema import dim_month, dim_municipality
 
-from . import disclosure, ranking, suppression
+from . import disclosure, grid, ranking, suppression
 from .catalogue import Catalogue, Kpi, load_catalogue
-from .compiler import compile_values
+from .compiler import compile_sides, compile_values
 from .groups import ComparisonGroups, load_groups
 
 STATEMENTS_KEPT = 1024  # compiled statements an engine keeps (KPIs × filters asked for)
+DISCLOSURES_KEPT = 2048  # cells hidden from a viewer, by the counts they were worked out from (≤ 12 kB each)
+SHARED_KEPT = 256  # what those cells share across viewers (≤ 130 kB each)
 VALUE_COLUMNS = ["kpi_id", "municipality_code", "period", "numerator", "denominator", "value", "suppressed"]
 
 
@@ -140,6 +143,11 @@ class KpiEngine:
         result.attrs.update(frame.attrs)
         return result
 
+    def forget_disclosure(self) -> None:
+        """Drop the disclosure control kept by counts (``_unknown_cells``): for measuring its cost, and for tests."""
+        self._disclosures.clear()
+        self._shared.clear()
+
     def _totals_shown(self, scope: UserScope, kpi: Kpi, frame: pd.DataFrame, municipality: int,
                       periods: pd.Series) -> dict[str, pd.Series]:
         """Per period, whether each series of ``benchmark`` may be shown to the user (kpi/disclosure.py)."""
@@ -190,9 +198,26 @@ class KpiEngine:
                                                                                        table.cells, strict=True)}
 
     def _unknown_cells(self, scope: UserScope, kpi: Kpi, monthly) -> suppression.Unknown:
-        """``_unknown`` as a table (kpi/suppression.py)."""
-        return suppression.unknown(monthly, kpi.counted, self._layout, scope.municipality_code, kpi.min_count,
-                                   self._totals)
+        """``_unknown`` as a table (kpi/suppression.py). The cells follow from the monthly counts, the viewer and the
+        threshold alone, so they are kept under a digest of exactly those: a figure that changes gives another key,
+        and the same counts asked for again (another user of the municipality, the next page) skip the work. What
+        every viewer shares is kept too, so a new viewer pays only for the last part of rule 2."""
+        counts = _disclosure_key(monthly, kpi.counted, kpi.min_count)
+        viewer = scope.municipality_code
+        found = self._disclosures.get((counts, viewer))
+        if found is None:
+            if counts not in self._shared:
+                if len(self._shared) >= SHARED_KEPT:
+                    self._shared.clear()
+                self._shared[counts] = _read_only(suppression.shared(monthly, kpi.counted, self._layout,
+                                                                     kpi.min_count, self._totals))
+            table = self._shared[counts]
+            found = _read_only(suppression.unknown(monthly, kpi.counted, self._layout, viewer, kpi.min_count)
+                               if table is None else table.for_viewer(self._layout, viewer, kpi.min_count))
+            if len(self._disclosures) >= DISCLOSURES_KEPT:
+                self._disclosures.clear()
+            self._disclosures[(counts, viewer)] = found
+        return found
 
     @cached_property
     def _layout(self) -> disclosure.Layout:
@@ -202,6 +227,18 @@ class KpiEngine:
     @cached_property
     def _totals(self) -> dict:
         """The layout's totals as tables, by the municipalities' codes (kpi/suppression.py)."""
+        return {}
+
+    @cached_property
+    def _disclosures(self) -> dict[tuple[bytes, int], suppression.Unknown]:
+        return {}
+
+    @cached_property
+    def _shared(self) -> dict[bytes, suppression.Shared | None]:
+        return {}
+
+    @cached_property
+    def _spines(self) -> dict[str, grid.Spine]:
         return {}
 
     @cached_property
@@ -220,16 +257,56 @@ class KpiEngine:
         if statement is None:
             if len(self._statements) >= STATEMENTS_KEPT:
                 self._statements.clear()
-            statement = self._statements[key] = compile_values(self.catalogue, kpi, municipalities, start, end,
-                                                               granularity, ordered=False)
-        frame = self.warehouse.fetch_aggregate(scope, statement)
-        return _in_order({name: frame[name].to_numpy() for name in frame.columns})
+            statement = self._statements[key] = (
+                compile_sides(self.catalogue, kpi, municipalities, start, end) if granularity == "month"
+                else compile_values(self.catalogue, kpi, municipalities, start, end, granularity, ordered=False))
+        if granularity == "month":
+            spine = self._spine(scope).restricted(municipalities, start, end)
+            return grid.monthly(self.catalogue, kpi, self.warehouse.fetch_columns(scope, statement), spine)
+        return _in_order(self.warehouse.fetch_columns(scope, statement))
+
+    def _spine(self, scope: UserScope) -> grid.Spine:
+        """Every municipality × month of the published warehouse, fetched once per warehouse published."""
+        version = self.warehouse.version
+        spine = self._spines.get(version)
+        if spine is None:
+            spine = grid.Spine.of(
+                self.warehouse.fetch_aggregate(scope, select(dim_municipality.c.municipality_code)),
+                self.warehouse.fetch_aggregate(scope, select(dim_month.c.month, dim_month.c.days_in_month)))
+            self._spines.clear()  # an older warehouse's spine is of no more use
+            self._spines[version] = spine
+        return spine
 
     def _unsuppressed(self, scope: UserScope, kpi: Kpi, municipalities: Sequence[int] | None,
                       start: date | None, end: date | None, granularity: str = "month") -> pd.DataFrame:
         columns = self._fetch(scope, kpi, municipalities, start, end, granularity)
         columns["period"] = as_dates(columns["period"])
         return pd.DataFrame(columns)
+
+
+def _disclosure_key(monthly, counted: str, min_count: int) -> bytes:
+    """A digest of everything ``suppression.unknown`` reads but the viewer: the rows' municipalities, months and
+    counts (with their types) and the threshold. SHA-256, so that two different inputs never share cells."""
+    digest = hashlib.sha256(f"{min_count}|{len(monthly[counted])}".encode())
+    for name in ("municipality_code", "period", counted):
+        column = np.asarray(monthly[name])
+        digest.update(f"|{name}:{column.dtype.str}|".encode())
+        if column.dtype == object:  # e.g. datetime.date: by value (an object's bytes are only its address)
+            which, distinct = pd.factorize(column, sort=False)
+            digest.update(which.tobytes())
+            digest.update(repr(list(distinct)).encode())
+        else:
+            digest.update(np.ascontiguousarray(column).tobytes())
+    return digest.digest()
+
+
+def _read_only(table):
+    """A kept table's arrays, shared by every caller from now on, so nobody may change them."""
+    if table is not None:
+        for value in vars(table).values():
+            if isinstance(value, np.ndarray):
+                value.flags.writeable = False
+    return table
 
 
 def _in_order(columns: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

@@ -114,23 +114,51 @@ class _Segments:
         return how.reduce(padded[:, self.columns.ravel()].reshape(len(cells), *self.columns.shape), axis=2)
 
 
+@dataclass(frozen=True)
+class Shared:
+    """Rules 1 and 2 for every month with a primary cell: the cells hidden from every viewer alike, on a months ×
+    municipalities table of counts. ``for_viewer`` takes it from there (the last part of rule 2)."""
+
+    months: np.ndarray  # datetime64, ascending
+    codes: np.ndarray  # municipality codes, ascending
+    counts: np.ndarray  # months × codes
+    present: np.ndarray  # bool: a row for the cell
+    primary: np.ndarray
+    hidden: np.ndarray
+    totals: Totals | None  # None with no month to hide anything in
+
+    def for_viewer(self, layout: disclosure.Layout, viewer: int, min_count: int) -> Unknown:
+        """The cells ``viewer``'s users do not see."""
+        if not len(self.months):
+            return Unknown(self.months, self.codes, np.zeros((0, len(self.codes)), dtype=bool))
+        return Unknown(self.months, self.codes, _unknown_cells(self.counts, self.present, self.primary, self.hidden,
+                                                               self.totals, layout, viewer, min_count))
+
+
 def unknown(monthly: Columns, counted: str, layout: disclosure.Layout, viewer: int, min_count: int,
             totals: dict[bytes, Totals] | None = None) -> Unknown:
     """The cells ``viewer``'s users do not see, for a frame of municipality_code, period (months) and ``counted``;
     ``totals`` caches the layout's tables by the municipalities' codes. Only the months with a primary cell
     are in the result: no other month hides anything."""
+    table = shared(monthly, counted, layout, min_count, totals)
+    if table is None:  # fractions, no figure, or vast figures: kpi/disclosure.py's own sums, month by month
+        return _month_by_month(monthly, counted, layout, viewer, min_count, _months_with_primary(monthly, counted,
+                                                                                                 min_count))
+    return table.for_viewer(layout, viewer, min_count)
+
+
+def shared(monthly: Columns, counted: str, layout: disclosure.Layout, min_count: int,
+           totals: dict[bytes, Totals] | None = None) -> Shared | None:
+    """What ``unknown`` works out alike for every viewer; None where the counts are not whole numbers (or are
+    missing or vast), which go month by month through kpi/disclosure.py for each viewer (the table's sums are
+    exact for whole numbers only)."""
     persons = np.asarray(monthly[counted], dtype=float)
-    small = (persons > 0) & (persons < min_count)
-    # Hashing (factorize) rather than sorting the rows: the distinct months and codes are few.
-    month_of, months = pd.factorize(np.asarray(monthly["period"]), sort=False)
-    months = np.asarray(months)
-    with_primary = np.zeros(len(months), dtype=bool)
-    with_primary[month_of[small & (month_of >= 0)]] = True  # -1: no period
+    month_of, months, with_primary = _primary_months(monthly, persons, min_count)
     if not with_primary.any():
-        return Unknown(months[:0], np.zeros(0, dtype=np.int64), np.zeros((0, 0), dtype=bool))
-    if (persons != np.round(persons)).any() or persons.max() > 2**40:  # fractions, no figure, or vast figures:
-        # kpi/disclosure.py's own sums (the table's sums are exact for whole numbers, in any order)
-        return _month_by_month(monthly, counted, layout, viewer, min_count, np.sort(months[with_primary]))
+        none = np.zeros((0, 0), dtype=bool)
+        return Shared(months[:0], np.zeros(0, dtype=np.int64), np.zeros((0, 0)), none, none, none, None)
+    if (persons != np.round(persons)).any() or persons.max() > 2**40:
+        return None
     order = np.argsort(months[with_primary])
     months = months[with_primary][order]
     row_of = np.full(len(with_primary), -1)
@@ -150,8 +178,23 @@ def unknown(monthly: Columns, counted: str, layout: disclosure.Layout, viewer: i
         if totals is not None:
             totals[key] = shape
     primary = (counts > 0) & (counts < min_count)
-    hidden = hidden_cells(counts, primary, shape, min_count)
-    return Unknown(months, codes, _unknown_cells(counts, present, primary, hidden, shape, layout, viewer, min_count))
+    return Shared(months, codes, counts, present, primary, hidden_cells(counts, primary, shape, min_count), shape)
+
+
+def _primary_months(monthly: Columns, persons: np.ndarray, min_count: int):
+    """Each row's month (-1: none), the distinct months, and which of them have a primary cell."""
+    small = (persons > 0) & (persons < min_count)
+    # Hashing (factorize) rather than sorting the rows: the distinct months and codes are few.
+    month_of, months = pd.factorize(np.asarray(monthly["period"]), sort=False)
+    months = np.asarray(months)
+    with_primary = np.zeros(len(months), dtype=bool)
+    with_primary[month_of[small & (month_of >= 0)]] = True  # -1: no period
+    return month_of, months, with_primary
+
+
+def _months_with_primary(monthly: Columns, counted: str, min_count: int) -> np.ndarray:
+    _, months, with_primary = _primary_months(monthly, np.asarray(monthly[counted], dtype=float), min_count)
+    return np.sort(months[with_primary])
 
 
 def hidden_cells(counts: np.ndarray, primary: np.ndarray, totals: Totals, min_count: int) -> np.ndarray:
