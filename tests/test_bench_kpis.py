@@ -54,3 +54,21 @@ def test_a_target_not_measured_is_neither_met_nor_missed():
     verdicts = national.verdicts(results, kpis.TARGETS)
     assert [v["met"] for v in verdicts] == [True, False, None]
     assert national.verdict_lines(verdicts)[2].startswith("IKKE MÅLT")
+
+
+def test_the_headline_gives_the_new_viewer_s_ratio_beside_the_kept_one():
+    def entry(ratio, new_viewer_ratio):
+        timing = {"median_ms": 10.0, "p95_ms": 12.0}
+        return {"engine": timing, "engine_new_viewer": timing, "engine_sql": timing, "handwritten": timing,
+                "ratio": ratio, "new_viewer_ratio": new_viewer_ratio,
+                "check": {"differences": 0, "shown_differences": 0}}
+
+    result = {"values": {"K-A": entry(1.1, 1.4), "K-B": entry(1.3, 2.6)}, "pandas": {},
+              "decomposition": {"measured": False, "reason": "ikke valgt"}}
+    result.update(kpis.headline(result))
+    assert (result["max_ratio"], result["within_ratio_target"]) == (1.3, 2)
+    assert (result["new_viewer_max_ratio"], result["new_viewer_within_ratio_target"]) == (2.6, 1)
+    lines = kpis.report_lines(result)
+    assert "1.30× (ny seer   10.0 ms: 2.60×)" in lines[1]
+    assert any(line.startswith("For en seer, motoren ikke har regnet afsløringskontrol for endnu: største forhold "
+                               "2.6×; 1 af 2") for line in lines)
