@@ -19,14 +19,20 @@ def possible(cell: Hashable, value: int, sums: Sums) -> bool:
     cells = sorted({c for members, _ in sums for c in members} - {cell}, key=repr)
     remaining = [total - (value if cell in members else 0) for members, total in sums]
     open_cells = [len(members - {cell}) for members, _ in sums]
-    return _search(cells, 0, sums, remaining, open_cells)
+    return _search(cells, 0, sums, remaining, open_cells, set())
 
 
-def _search(cells: list, index: int, sums, remaining: list[float], open_cells: list[int]) -> bool:
+def _search(cells: list, index: int, sums, remaining: list[float], open_cells: list[int], failed: set) -> bool:
+    """Depth first over the cells' values. Which cells are open follows from ``index``, so (index, what each sum
+    still needs) is the whole state: one found to fail is never searched again, which keeps an unlucky world
+    (many cells, large sums) from taking hours."""
     if any(r < n for r, n in zip(remaining, open_cells, strict=True)):  # each open cell needs at least 1
         return False
     if index == len(cells):
         return all(r == 0 for r in remaining)
+    state = (index, tuple(remaining))
+    if state in failed:
+        return False
     cell = cells[index]
     touching = [i for i, (members, _) in enumerate(sums) if cell in members]
     highest = min(remaining[i] - (open_cells[i] - 1) for i in touching)
@@ -34,12 +40,13 @@ def _search(cells: list, index: int, sums, remaining: list[float], open_cells: l
         for i in touching:
             remaining[i] -= value
             open_cells[i] -= 1
-        found = _search(cells, index + 1, sums, remaining, open_cells)
+        found = _search(cells, index + 1, sums, remaining, open_cells, failed)
         for i in touching:
             remaining[i] += value
             open_cells[i] += 1
         if found:
             return True
+    failed.add(state)
     return False
 
 
