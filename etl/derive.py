@@ -336,7 +336,8 @@ def _population(con: duckdb.DuckDBPyConnection) -> None:
               ON q.quarter_start <= m.month
             GROUP BY ALL)
         SELECT l.month, p.municipality_code, p.age, p.sex, p.persons
-        FROM latest l JOIN wh.fact_population p USING (municipality_code, quarter_start)""")
+        FROM latest l JOIN wh.fact_population p USING (municipality_code, quarter_start)
+        ORDER BY l.month""")  # so that a query for a few months reads only their row groups
 
 
 # A caseworker's counts: the unit in which agg_grants_month and agg_dq_month are counted again in a delta.
@@ -403,7 +404,7 @@ def _count_grants(con: duckdb.DuckDBPyConnection, grants: str, flagged: str, mon
         SELECT month, acting_municipality_code, source_system, caseworker_key, area, measure_group, count(*),
                count(*) FILTER (WHERE start_date >= month), count(*) FILTER (WHERE end_date <= last_day(month))
         FROM ({grant_months(grants, first, last, as_of)})
-        WHERE days_active > 0 AND {in_months} GROUP BY ALL""")
+        WHERE days_active > 0 AND {in_months} GROUP BY ALL ORDER BY month""")  # few months: few row groups read
     con.execute(f"""CREATE OR REPLACE TEMP TABLE grant_months AS
         SELECT month, grant_key, acting_municipality_code, source_system, caseworker_key, area,
                start_date >= month AS started
@@ -415,13 +416,13 @@ def _count_grants(con: duckdb.DuckDBPyConnection, grants: str, flagged: str, mon
                count(DISTINCT gm.grant_key)
         FROM grant_months gm JOIN wh.fact_grant_flag f USING (grant_key)
         WHERE f.flag_code <> 'LATE_REGISTRATION' OR gm.started
-        GROUP BY ALL""")
+        GROUP BY ALL ORDER BY gm.month""")
     con.execute(f"""INSERT INTO wh.agg_dq_month
         SELECT gm.month, gm.acting_municipality_code, gm.source_system, gm.caseworker_key, gm.area,
                'ANY_MISSING_FIELD', count(DISTINCT gm.grant_key)
         FROM grant_months gm SEMI JOIN wh.fact_grant_flag f
           ON f.grant_key = gm.grant_key AND f.flag_code IN ({", ".join(f"'{c}'" for c in MISSING_FIELD_FLAGS)})
-        GROUP BY ALL""")
+        GROUP BY ALL ORDER BY gm.month""")
     con.execute("DROP TABLE grant_months")
 
 
@@ -593,8 +594,10 @@ def _person_aggregate(con: duckdb.DuckDBPyConnection, full: bool) -> None:
     group = ", ".join(_PERSON_GROUP)
     if full:
         con.execute("DELETE FROM wh.agg_persons_month")
+        # In month order: the largest aggregate, and a query for a few months (a decomposition, a trace, a page's
+        # latest month) then reads only their row groups. A delta's rows land at the end, a small part.
         con.execute(f"INSERT INTO wh.agg_persons_month SELECT {group}, count(*), sum(days_active) "
-                    "FROM wh.fact_person_month GROUP BY ALL")
+                    "FROM wh.fact_person_month GROUP BY ALL ORDER BY month")
         return
     # Rows added this run (changed citizens in every month, everyone in new months) minus rows removed.
     con.execute(f"""CREATE OR REPLACE TEMP TABLE persons_change AS
