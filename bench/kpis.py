@@ -183,8 +183,9 @@ def values(engine: KpiEngine, raw: duckdb.DuckDBPyConnection, kpi_id: str, runs:
 
 def _new_viewers(engine: KpiEngine):
     """A politician of each municipality in turn, again and again: the engine keeps a viewer's disclosure control
-    by the counts it rests on, so a viewer it has not yet seen for the KPI pays for all of it, as the first user
-    of a municipality to open the KPI after a night's load does."""
+    by the counts it rests on, so a viewer it has not yet seen for the KPI pays for its own part of it, as the first
+    user of a municipality to open the KPI after a night's load does. What every viewer shares is kept from the
+    first of them on (only the first run of each round, like the first user of all, pays for that too)."""
     codes = sorted(engine.groups.municipalities)
     while True:
         engine.forget_disclosure()  # nothing kept from another KPI with the same counts, or from the last round

@@ -5,7 +5,8 @@
 published warehouse: on a sparse KPI the join costs several times the sums themselves. The arithmetic
 is ``compile_values``' own, on the same doubles in the same order (a missing sum is 0, a full-year
 side is divided by the month's days, the value is numerator × scale / denominator where that is not 0),
-so the figures are the same to the last bit; tests/test_kpi.py compares the two for every KPI.
+so the same sums give the same figures to the last bit; tests/test_engine_paths.py compares the two for
+every KPI.
 """
 
 from __future__ import annotations
