@@ -86,11 +86,7 @@ class Warehouse:
         """``fetch_aggregate`` column by column as numpy arrays, for code that computes on arrays: DuckDB gives them
         without building a DataFrame, which on a KPI's few thousand rows costs as much as a quick query. A NULL is
         NaN in a column of doubles and masked (a numpy masked array) in any other."""
-        cursor = self._connection()
-        try:
-            return nulls_as_nan(cursor.execute(*self._checked_sql(scope, statement)).fetchnumpy())
-        finally:
-            cursor.close()
+        return nulls_as_nan(self._run(*self._checked_sql(scope, statement), fetch=duckdb.DuckDBPyConnection.fetchnumpy))
 
     def _checked_sql(self, scope: UserScope, statement: ClauseElement) -> tuple[str, list]:
         scope.require(*ANALYST_ROLES)
@@ -105,10 +101,11 @@ class Warehouse:
                 self._checked[id(statement)] = known
         return known[1], known[2]
 
-    def _run(self, sql: str, parameters: list) -> pd.DataFrame:
+    def _run(self, sql: str, parameters: list, fetch=duckdb.DuckDBPyConnection.df):
+        """The statement on a cursor of its own, its result taken by ``fetch`` (a DataFrame unless said)."""
         cursor = self._connection()
         try:
-            return cursor.execute(sql, parameters).df()
+            return fetch(cursor.execute(sql, parameters))
         finally:
             cursor.close()
 

@@ -64,14 +64,24 @@ def compile_sides(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] 
         return select(side.c.municipality_code, side.c.period, cast(numerator_total, Double).label("numerator_total"),
                       cast(denominator_total, Double).label("denominator_total"))
 
-    if not kpi.is_count and kpi.numerator.fact == kpi.denominator.fact:
-        both = _both_sides(catalogue, kpi, municipalities, start, end).subquery("sides")
+    numerator, denominator = _sums(catalogue, kpi, municipalities, start, end)
+    if denominator is None:
+        both = numerator.subquery("sides")
         return doubles(both, both.c.numerator_total, both.c.denominator_total)
-    numerator = _side(catalogue, kpi, kpi.numerator, municipalities, start, end).subquery("numerator_side")
-    denominator = (_municipalities_with_data(municipalities, start, end) if kpi.is_count
-                   else _side(catalogue, kpi, kpi.denominator, municipalities, start, end)).subquery("denominator_side")
+    numerator, denominator = numerator.subquery("numerator_side"), denominator.subquery("denominator_side")
     # Each side has one row per municipality and month: stacked, not joined, and added up on the spine.
     return union_all(doubles(numerator, numerator.c.total, null()), doubles(denominator, null(), denominator.c.total))
+
+
+def _sums(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | None, start: date | None,
+          end: date | None) -> tuple[Select, Select | None]:
+    """Each side's sums per municipality and month: one statement for both (``numerator_total``,
+    ``denominator_total``) and None when they share a fact, else one each (``total``)."""
+    if not kpi.is_count and kpi.numerator.fact == kpi.denominator.fact:
+        return _both_sides(catalogue, kpi, municipalities, start, end), None
+    return (_side(catalogue, kpi, kpi.numerator, municipalities, start, end),
+            _municipalities_with_data(municipalities, start, end) if kpi.is_count
+            else _side(catalogue, kpi, kpi.denominator, municipalities, start, end))
 
 
 def _monthly(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | None,
@@ -85,13 +95,12 @@ def _monthly(catalogue: Catalogue, kpi: Kpi, municipalities: Sequence[int] | Non
     if end is not None:
         month_filters.append(dim_month.c.month <= end)
 
-    if not kpi.is_count and kpi.numerator.fact == kpi.denominator.fact:
-        numerator = denominator = _both_sides(catalogue, kpi, municipalities, start, end).cte("sides")
+    numerator, denominator = _sums(catalogue, kpi, municipalities, start, end)
+    if denominator is None:
+        numerator = denominator = numerator.cte("sides")
         numerator_total, denominator_total = numerator.c.numerator_total, numerator.c.denominator_total
     else:
-        numerator = _side(catalogue, kpi, kpi.numerator, municipalities, start, end).cte("numerator_side")
-        denominator = (_municipalities_with_data(municipalities, start, end) if kpi.is_count
-                       else _side(catalogue, kpi, kpi.denominator, municipalities, start, end)).cte("denominator_side")
+        numerator, denominator = numerator.cte("numerator_side"), denominator.cte("denominator_side")
         numerator_total, denominator_total = numerator.c.total, denominator.c.total
     spine = (
         select(dim_municipality.c.municipality_code, dim_month.c.month.label("period"),

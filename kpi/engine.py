@@ -212,7 +212,7 @@ class KpiEngine:
                 self._shared[counts] = _read_only(suppression.shared(monthly, kpi.counted, self._layout,
                                                                      kpi.min_count, self._totals))
             table = self._shared[counts]
-            found = _read_only(suppression.unknown(monthly, kpi.counted, self._layout, viewer, kpi.min_count)
+            found = _read_only(suppression.month_by_month(monthly, kpi.counted, self._layout, viewer, kpi.min_count)
                                if table is None else table.for_viewer(self._layout, viewer, kpi.min_count))
             if len(self._disclosures) >= DISCLOSURES_KEPT:
                 self._disclosures.clear()

@@ -142,8 +142,7 @@ def unknown(monthly: Columns, counted: str, layout: disclosure.Layout, viewer: i
     are in the result: no other month hides anything."""
     table = shared(monthly, counted, layout, min_count, totals)
     if table is None:  # fractions, no figure, or vast figures: kpi/disclosure.py's own sums, month by month
-        return _month_by_month(monthly, counted, layout, viewer, min_count, _months_with_primary(monthly, counted,
-                                                                                                 min_count))
+        return month_by_month(monthly, counted, layout, viewer, min_count)
     return table.for_viewer(layout, viewer, min_count)
 
 
@@ -192,9 +191,6 @@ def _primary_months(monthly: Columns, persons: np.ndarray, min_count: int):
     return month_of, months, with_primary
 
 
-def _months_with_primary(monthly: Columns, counted: str, min_count: int) -> np.ndarray:
-    _, months, with_primary = _primary_months(monthly, np.asarray(monthly[counted], dtype=float), min_count)
-    return np.sort(months[with_primary])
 
 
 def hidden_cells(counts: np.ndarray, primary: np.ndarray, totals: Totals, min_count: int) -> np.ndarray:
@@ -485,9 +481,12 @@ def _too_few(persons: np.ndarray, min_count: int) -> np.ndarray:
     return (persons > 0) & (persons < min_count)
 
 
-def _month_by_month(monthly: Columns, counted: str, layout: disclosure.Layout, viewer: int, min_count: int,
-                    months: np.ndarray) -> Unknown:
-    """kpi/disclosure.py's own month-by-month path, as a table."""
+def month_by_month(monthly: Columns, counted: str, layout: disclosure.Layout, viewer: int,
+                   min_count: int) -> Unknown:
+    """``unknown`` through kpi/disclosure.py's own month-by-month path, as a table: for counts ``shared`` cannot
+    take (its sums are exact for whole numbers only)."""
+    _, months, with_primary = _primary_months(monthly, np.asarray(monthly[counted], dtype=float), min_count)
+    months = np.sort(months[with_primary])
     monthly = pd.DataFrame({name: monthly[name] for name in ("municipality_code", "period", counted)})
     small = disclosure.months_with_primary(monthly, counted, min_count)
     found = disclosure.unknown_by_month(disclosure.month_counts(small, counted), layout, viewer, min_count)
