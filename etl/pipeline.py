@@ -8,17 +8,17 @@ leaves the last good one in place, and is recorded in the run log with per-file 
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 import shutil
 import sys
 import time
-from collections import Counter
-from collections.abc import Callable
+from collections import Counter, deque
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, TypeVar
 
 import duckdb
 
@@ -35,13 +35,15 @@ from .derive import derive
 from .invariants import BrokenKey, assert_unique_keys
 from .progress import Progress
 from .publish import RunLock, building_dir, clear_stale_builds, publish, published_file
-from .readers import FileRejected, read_into
+from .readers import FileRejected, PreparedFile, load_prepared, prepare, sha256_of
 from .sources import SOURCES, Source, source_for
 from .sources.common import STAGING_DDL
 from .validate import BatchFile, FileCounts, ValidationBatch, validate_file
 
 SMALL_FILE_ROWS = 50_000  # a file with fewer rows is validated in a batch with others of its source
 BATCH_ROWS = 500_000  # a batch is validated once it holds this many rows
+Job = TypeVar("Job")
+PREPARE_AHEAD = 3  # files prepared ahead of DuckDB; bounds what parsed XML files hold in memory meanwhile
 
 # A plausible CPR number (day 01-31, or 61-91 for replacement numbers; month 01-12), alone or with a dash.
 CPR_LIKE = r"\b((?:0[1-9]|[12][0-9]|3[01]|6[1-9]|[78][0-9]|9[01])(?:0[1-9]|1[0-2])[0-9]{2})-?[0-9]{4}\b"
@@ -180,7 +182,7 @@ def _plan(inbox: Path, warehouse_dir: Path, full: bool, today: date) -> _Plan:
         known = catalog.get(path.name)
         if known is not None:
             stat = path.stat()
-            if (stat.st_size, stat.st_mtime_ns) != (known[2], known[3]) and _sha256(path) != known[1]:
+            if (stat.st_size, stat.st_mtime_ns) != (known[2], known[3]) and sha256_of(path) != known[1]:
                 rejected.append(FileOutcome(path.name, known[4], "rejected", message=(
                     "filen er allerede indlæst med et andet indhold; en rettet leverance skal have et nyt navn "
                     "(en ny udtræksdato)")))
@@ -226,10 +228,7 @@ def _build(plan: _Plan, new_file: Path, identity_file: Path, workdir: Path, run_
         for ddl in STAGING_DDL:
             con.execute(ddl)
         progress = Progress(out, Counter(source.contract.title for _, source, _ in plan.new))
-        loader = _Loader(con, plan, workdir, progress, attached)
-        for path, source, groups in plan.new:
-            result.files.append(loader.load(path, source.contract, groups))
-        loader.finish()
+        result.files.extend(_Loader(con, plan, workdir, progress, attached).load_all(plan.new))
         attached()
         watch.lap("læs og valider")
         run_checks(con, result.files, incremental=plan.base is not None)
@@ -275,32 +274,50 @@ class _Loader:
         self.reported = 0
         self.municipalities = municipality_codes(con)
 
-    def load(self, path: Path, contract: Contract, groups: dict) -> FileOutcome:
-        outcome = _prepare(path, contract, groups, self.plan, self.municipalities)
+    def load_all(self, files: list[tuple[Path, Source, dict]]) -> list[FileOutcome]:
+        """Every file's outcome, in order. A thread prepares the next files (Python passes over their bytes)
+        while DuckDB reads and validates the current one: each leaves a core idle on its own."""
+        outcomes = [_prepare(path, source.contract, groups, self.plan, self.municipalities)
+                    for path, source, groups in files]
+        jobs = [(path, source.contract, outcome) for (path, source, _), outcome in zip(files, outcomes, strict=True)]
+
+        def prepared(job: tuple[Path, Contract, FileOutcome]) -> PreparedFile | None:
+            path, contract, outcome = job
+            return None if outcome.status == "rejected" else prepare(path, contract, self.workdir)
+
+        pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="overblik-prepare")
+        try:
+            for (path, contract, outcome), future in _ahead(pool, jobs, prepared, PREPARE_AHEAD):
+                self._load(path, contract, outcome, future)
+        finally:
+            pool.shutdown(wait=True, cancel_futures=True)
+        self.finish()
+        return outcomes
+
+    def _load(self, path: Path, contract: Contract, outcome: FileOutcome, prepared: Future) -> None:
         self.read.append(outcome)
         if outcome.status == "rejected":
-            outcome.sha256 = _sha256(path)
+            outcome.sha256 = sha256_of(path)
             self._done(outcome)
-            return outcome
+            return
         try:
-            raw = read_into(self.con, path, contract, self.workdir)
+            raw = load_prepared(self.con, prepared.result(), contract)
         except FileRejected as error:
-            outcome.sha256 = _sha256(path)
+            outcome.sha256 = sha256_of(path)
             self._done(_rejected(outcome, str(error)))
-            return outcome
-        outcome.sha256 = raw.sha256 or _sha256(path)  # most readers hash the bytes as they read them
+            return
+        outcome.sha256 = raw.sha256
         outcome.message = "; ".join(raw.notes)
         if raw.rows_read >= SMALL_FILE_ROWS:
             self.attached()
             self._record(outcome, validate_file(self.con, raw, contract, path.name, outcome.extract_date,
                                                 outcome.municipality))
-            return outcome
+            return
         batch, waiting = self.batches.setdefault(contract.source, (ValidationBatch(contract), []))
         batch.add(self.con, BatchFile(path.name, outcome.extract_date, outcome.municipality, raw))
         waiting.append(outcome)
         if batch.rows >= BATCH_ROWS:
             self._validate(contract.source)
-        return outcome
 
     def finish(self) -> None:
         for source in list(self.batches):
@@ -325,6 +342,17 @@ class _Loader:
             self.progress.file_done(done.title, done.file_name, done.status, done.rows_loaded,
                                     done.rows_quarantined, done.message)
             self.reported += 1
+
+
+def _ahead(pool: ThreadPoolExecutor, jobs: Iterable[Job], work: Callable[[Job], object],
+           depth: int) -> Iterator[tuple[Job, Future]]:
+    """Each job with its future, in order, while ``work`` runs on up to ``depth`` jobs after it."""
+    pending: deque[tuple[Job, Future]] = deque()
+    for job in jobs:
+        pending.append((job, pool.submit(work, job)))
+        if len(pending) > depth:
+            yield pending.popleft()
+    yield from pending
 
 
 def _prepare(path: Path, contract: Contract, groups: dict, plan: _Plan, municipalities: set[int]) -> FileOutcome:
@@ -378,14 +406,6 @@ def _rejected(outcome: FileOutcome, message: str) -> FileOutcome:
 
 def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 def _write_metadata(con: duckdb.DuckDBPyConnection, run_id: str, inbox: Path, result: RunResult,

@@ -11,7 +11,16 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from etl.contracts import Contract, Field
-from etl.readers import FileRejected, _duckdb_delimited, _line_structure, _python_delimited, read_into
+from etl.readers import (
+    FileRejected,
+    _duckdb_delimited,
+    _jsonl_lines_by_csv,
+    _jsonl_lines_by_splitting,
+    _line_structure,
+    _python_delimited,
+    prepare,
+    read_into,
+)
 
 CONTRACT = Contract(source="probe", system="TEST", title="Prøve", pattern=re.compile(r"^PROBE_(?P<date>\d{8})\.csv$"),
                     format="delimited", encoding="utf-8", fields=(Field("a", "a"), Field("b", "b"), Field("c", "c")))
@@ -127,3 +136,28 @@ def test_duckdbs_json_path_agrees_with_a_line_by_line_reader(tmp_path, body):
     result = read_into(con, path, JSON_CONTRACT, tmp_path)
     got = con.execute('SELECT _line, a, "b.c", n FROM raw_file ORDER BY _line').fetchall()
     assert (got, sorted(p.line for p in result.problems)) == oracle(text)
+
+
+@pytest.mark.parametrize("body", [
+    b'{"a": 1}\n{"a": 2}\n',
+    b'\xef\xbb\xbf {"a": 1}\t\r\n[1]\r\n{"a": "\xc3\xa6\xef\xbb\xbf"}',  # BOM, padding, CRLF, no last break
+    b'{"a": 1}\n{broken\n"tekst"\n',
+])
+def test_json_lines_taken_by_the_csv_reader_are_the_lines_splitting_gives(tmp_path, body):
+    path = tmp_path / "PROBE_20260101.jsonl"
+    path.write_bytes(body)
+    prepared = prepare(path, JSON_CONTRACT, tmp_path)
+    fast, exact = duckdb.connect(), duckdb.connect()
+    assert not prepared.irregular and _jsonl_lines_by_csv(fast, prepared)  # the fast way takes regular files
+    _jsonl_lines_by_splitting(exact, path, JSON_CONTRACT)
+    query = "SELECT _line, line FROM raw_json ORDER BY _line"
+    assert fast.execute(query).fetchall() == exact.execute(query).fetchall()
+
+
+def test_a_json_file_with_a_blank_line_is_split_exactly(tmp_path):
+    path = tmp_path / "PROBE_20260101.jsonl"
+    path.write_bytes(b'{"a": 1}\n\n{"a": 2}\n')
+    con = duckdb.connect()
+    assert prepare(path, JSON_CONTRACT, tmp_path).irregular
+    read_into(con, path, JSON_CONTRACT, tmp_path)
+    assert con.execute("SELECT _line, a FROM raw_file ORDER BY _line").fetchall() == [(1, "1"), (3, "2")]
