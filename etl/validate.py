@@ -90,22 +90,29 @@ def validate_rows(con: duckdb.DuckDBPyConnection, relation: str, contract: Contr
     selects = ["_line AS source_line", "_file AS source_file", "_extract_date AS extract_date"]
     if "municipality" in contract.pattern.groupindex:
         selects.append("_file_municipality AS file_municipality_code")
+    outer = [name.rsplit(" AS ", 1)[1] for name in selects]
     for index, spec in enumerate(contract.fields):
         # Qualified, so that a subquery in a kind never mistakes a reference table's column for this one.
         source = "raw_file." + sql_identifier(spec.source)
-        selects.append(f"{spec.sql(source, contract.system)} AS {sql_identifier(spec.target)}")
+        target = sql_identifier(spec.target)
+        selects.append(f"{spec.sql(source, contract.system)} AS {target}")
+        outer.append(target)
         if spec.lookup is not None:
             selects.append(f"{source} AS {sql_identifier(spec.target + '__raw')}")
+            outer.append(sql_identifier(spec.target + '__raw'))
         selects.append(f"{source} AS {_raw(index)}")
-    con.execute("CREATE OR REPLACE TEMP TABLE typed_file AS SELECT " + ", ".join(selects)
-                + f" FROM {relation} AS raw_file")
+        # Every kind turns a missing value into NULL, so the raw text is only needed where the typed value is
+        # NULL: missing, or not convertible. Keeping it only there spares copying every value of the file.
+        outer.append(f"CASE WHEN {target} IS NULL THEN {_raw(index)} END AS {_raw(index)}")
+    con.execute("CREATE OR REPLACE TEMP TABLE typed_file AS SELECT " + ", ".join(outer) + " FROM (SELECT "
+                + ", ".join(selects) + f" FROM {relation} AS raw_file)")
 
     checks = []
     for index, spec in enumerate(contract.fields):
         column = sql_literal(spec.source)
         if spec.required:
             checks.append(f"SELECT source_file, source_line, {column}, NULL, 'mangler værdi' FROM typed_file "
-                          f"WHERE {_raw(index)} IS NULL")
+                          f"WHERE {sql_identifier(spec.target)} IS NULL AND {_raw(index)} IS NULL")
         checks.append(f"SELECT source_file, source_line, {column}, {_raw(index)}, {sql_literal(spec.problem())} "
                       f"FROM typed_file WHERE {_raw(index)} IS NOT NULL AND {sql_identifier(spec.target)} IS NULL")
     for rule in contract.rules:
