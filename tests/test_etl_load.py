@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 from datetime import date
 
 import pytest
 from sqlalchemy import func, select
 
 from data_access.scope import Role
+from data_access.settings import secret
 from data_access.warehouse_schema import (
     agg_persons_month,
     agg_population_month,
@@ -86,6 +89,14 @@ def test_citizens_are_pseudonymised_and_missing_cpr_persons_kept(small):
     assert j["name"] == "(ikke i CPR-udtrækket)"
     assert j["birth_date"].date() == date(2009, 9, 9)
     assert not rows(small, select(fact_grant.c.citizen_key)).isin([s.A]).any().any()
+
+
+def test_a_citizen_key_is_the_keyed_hmac_of_the_cpr_number(small):
+    citizens = rows(small, select(dim_citizen.c.citizen_key, dim_citizen.c.masked_cpr))
+    key = secret("pseudonym_key").encode("utf-8")
+    for number in (s.A, s.B):
+        expected = hmac.new(key, number.encode("ascii"), hashlib.sha256).hexdigest()[:32]
+        assert citizens.loc[citizens["citizen_key"] == expected, "masked_cpr"].tolist() == [number[:6] + "-xxxx"]
 
 
 def test_months_run_from_first_posting_to_last_complete_month(small):
