@@ -45,6 +45,9 @@ contract before anything is loaded:
   after the last column (trailing separators) are ignored; a line with fewer fields than the
   header, or with values beyond it, is quarantined.
 - Empty values (or only spaces) count as missing. Rows are never corrected (F-DATA-NOCORRECT).
+- In XML, a record's line is the line its element starts on; where records share a line (an
+  XML file without line breaks), each is numbered by its position in the file instead, and the
+  run log says so.
 
 The extraction date is part of every file name (`YYYYMMDD`): the data run up to the day before.
 A delivery may be a full extract or one night's changes; the ETL loads only files it has not

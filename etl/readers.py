@@ -458,4 +458,11 @@ def _read_xml(data: bytes, contract: Contract) -> tuple[pa.Table, RawFile]:
     except xml.parsers.expat.ExpatError as error:
         raise FileRejected(f"ugyldig XML i linje {error.lineno}, kolonne {error.offset + 1}: "
                            f"{xml.parsers.expat.errors.messages[error.code]}") from None
-    return _arrow(contract, lines, columns), RawFile(len(lines), reader="python")
+    notes = []
+    if len(set(lines)) < len(lines):
+        # A row is known by its file and line (quarantine, lineage); records sharing a line would share a
+        # fate, so a bad one would take good ones with it. Numbered instead, each keeps its own.
+        lines = list(range(1, len(lines) + 1))
+        notes.append(f"flere <{contract.xml_record}> står på samme linje; linjenumre i karantæne og sporing er "
+                     "postens nummer i filen")
+    return _arrow(contract, lines, columns), RawFile(len(lines), notes=notes, reader="python")

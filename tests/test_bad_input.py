@@ -9,6 +9,7 @@ case's good rows repeat what is already loaded, every fact table afterwards is e
 from __future__ import annotations
 
 import csv
+import re
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,7 +20,7 @@ import pytest
 from sqlalchemy import select
 
 from data_access.scope import Role
-from data_access.warehouse_schema import quarantine
+from data_access.warehouse_schema import fact_grant, quarantine
 from etl.pipeline import RunFailed
 
 from . import deliveries as d
@@ -247,3 +248,20 @@ def test_small_files_validated_together_keep_their_own_lines_and_counts(site):
     repeats = found[found["reason"].str.startswith("dublet")]
     assert sorted(zip(repeats["file_name"], repeats["line"], repeats["reason"], strict=True)) == [
         (middelfart, 3, "dublet: samme nøgle som linje 2"), (middelfart, 4, "dublet: samme nøgle som linje 2")]
+
+
+def test_xml_records_sharing_a_line_each_keep_their_own_fate(site):
+    # An XML file without line breaks: every record starts on line 2. A bad rate in the second
+    # record must quarantine that record alone, numbered by its position, and load the other two.
+    records = [d.as2007_grant(479, grant_id, s.C, ("BL", "46"), "2026-02-01", "", rate)
+               for grant_id, rate in (("AS-1", "100,00"), ("AS-2", "mange"), ("AS-3", "300,00"))]
+    name = d.write_as2007(site.inbox, 479, NEXT, [re.sub(r">\s+<", "><", record.strip()) for record in records]).name
+    result = load(site)
+    outcome = next(f for f in result.files if f.file_name == name)
+    assert (outcome.rows_read, outcome.rows_loaded, outcome.rows_quarantined) == (3, 2, 1)
+    assert "postens nummer i filen" in outcome.message
+    found = site.warehouse.query(select(quarantine).where(quarantine.c.file_name == name))
+    assert list(zip(found["line"], found["column_name"], strict=True)) == [(2, "Takst/@beloeb")]
+    loaded = site.warehouse.query(select(fact_grant.c.source_grant_id, fact_grant.c.source_line)
+                                  .where(fact_grant.c.source_file == name).order_by(fact_grant.c.source_line))
+    assert list(zip(loaded["source_grant_id"], loaded["source_line"], strict=True)) == [("AS-1", 1), ("AS-3", 3)]
