@@ -2,9 +2,11 @@
 
 Every field's kind becomes a conversion; a value that does not convert, a missing required
 value, a broken row rule and a key repeated within the file each give one quarantine entry
-naming file, line, column, value and reason. A row with any entry is not loaded. The typed
-table keeps each field's raw text beside its typed value, so every check is a filter on one
-table. Keys repeated across files are checked once per source afterwards (``cross_file``).
+naming file, line, column, value and reason. A row with any entry is not loaded. Typed rows go
+straight into ``typed_<source>`` (one copy of the data, not two), marked suspect where a value is
+NULL but should not be; only suspect rows are joined back to their raw text for the quarantine, and
+the rows with an entry are deleted again. Keys repeated across files are checked once per source
+afterwards (``cross_file``).
 A large file is validated alone; small files of one source are validated together in a batch.
 """
 
@@ -87,34 +89,53 @@ def validate_rows(con: duckdb.DuckDBPyConnection, relation: str, contract: Contr
     """Typed rows of ``relation`` (raw text plus _file, _extract_date, _file_municipality) into
     ``typed_<source>``, the rest into ``quarantine_stage``; rows read, loaded and quarantined per file."""
     con.execute(QUARANTINE_DDL)
+    typed_table = f"typed_{contract.source}"
     selects = ["_line AS source_line", "_file AS source_file", "_extract_date AS extract_date"]
     if "municipality" in contract.pattern.groupindex:
         selects.append("_file_municipality AS file_municipality_code")
     outer = [name.rsplit(" AS ", 1)[1] for name in selects]
+    suspect = []
     for index, spec in enumerate(contract.fields):
         # Qualified, so that a subquery in a kind never mistakes a reference table's column for this one.
         source = "raw_file." + sql_identifier(spec.source)
         target = sql_identifier(spec.target)
-        selects.append(f"{spec.sql(source, contract.system)} AS {target}")
+        selects += [f"{spec.sql(source, contract.system)} AS {target}", f"{source} AS {_raw(index)}"]
         outer.append(target)
         if spec.lookup is not None:
             selects.append(f"{source} AS {sql_identifier(spec.target + '__raw')}")
             outer.append(sql_identifier(spec.target + '__raw'))
-        selects.append(f"{source} AS {_raw(index)}")
-        # Every kind turns a missing value into NULL, so the raw text is only needed where the typed value is
-        # NULL: missing, or not convertible. Keeping it only there spares copying every value of the file.
-        outer.append(f"CASE WHEN {target} IS NULL THEN {_raw(index)} END AS {_raw(index)}")
-    con.execute("CREATE OR REPLACE TEMP TABLE typed_file AS SELECT " + ", ".join(outer) + " FROM (SELECT "
-                + ", ".join(selects) + f" FROM {relation} AS raw_file)")
+        # Every kind turns a missing value into NULL: a value is suspect where it is NULL but should not be.
+        suspect.append(f"({target} IS NULL AND {_raw(index)} IS NOT NULL)")
+        if spec.required:
+            suspect.append(f"{target} IS NULL")
+    # The rows go straight into typed_<source>; those found wanting are deleted from it again below. Only
+    # the few suspect rows are joined back to their raw text, for the quarantine.
+    outer.append(f"({' OR '.join(suspect)}) AS _suspect")
+    # Each validation numbers its rows, so that the checks read only this batch's row groups. (Not row ids:
+    # after a delete, DuckDB gives new rows ids below ones it gave before.)
+    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [typed_table]).fetchall()[0][0]:
+        batch = con.execute(f"SELECT coalesce(max(_batch), 0) + 1 FROM {typed_table}").fetchall()[0][0]
+    else:
+        batch = 1
+    outer.append(f"CAST({batch} AS INTEGER) AS _batch")
+    typed_select = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(selects)} FROM {relation} AS raw_file)"
+    con.execute(f"CREATE TABLE IF NOT EXISTS {typed_table} AS {typed_select} WHERE false")
+    inserted = con.execute(f"INSERT INTO {typed_table} {typed_select}").fetchall()[0][0]
+    con.execute(f"CREATE OR REPLACE TEMP VIEW typed_file AS SELECT * FROM {typed_table} WHERE _batch = {batch}")
+    raw_columns = ", ".join(f"r.{sql_identifier(spec.source)} AS {_raw(index)}"
+                            for index, spec in enumerate(contract.fields))
+    con.execute(f"CREATE OR REPLACE TEMP TABLE suspect_rows AS SELECT t.*, {raw_columns} "
+                f"FROM (SELECT * FROM typed_file WHERE _suspect) t "
+                f"JOIN {relation} r ON r._file = t.source_file AND r._line = t.source_line")
 
     checks = []
     for index, spec in enumerate(contract.fields):
         column = sql_literal(spec.source)
         if spec.required:
-            checks.append(f"SELECT source_file, source_line, {column}, NULL, 'mangler værdi' FROM typed_file "
-                          f"WHERE {sql_identifier(spec.target)} IS NULL AND {_raw(index)} IS NULL")
+            checks.append(f"SELECT source_file, source_line, {column}, NULL, 'mangler værdi' FROM suspect_rows "
+                          f"WHERE {_raw(index)} IS NULL")
         checks.append(f"SELECT source_file, source_line, {column}, {_raw(index)}, {sql_literal(spec.problem())} "
-                      f"FROM typed_file WHERE {_raw(index)} IS NOT NULL AND {sql_identifier(spec.target)} IS NULL")
+                      f"FROM suspect_rows WHERE {_raw(index)} IS NOT NULL AND {sql_identifier(spec.target)} IS NULL")
     for rule in contract.rules:
         checks.append(f"SELECT source_file, source_line, {sql_literal(rule.column)}, {rule.value_sql}, "
                       f"{sql_literal(rule.reason)} FROM typed_file WHERE {rule.violated}")
@@ -137,20 +158,16 @@ def validate_rows(con: duckdb.DuckDBPyConnection, relation: str, contract: Contr
     con.execute("INSERT INTO quarantine_stage SELECT file_name, line, column_name, value, reason "
                 "FROM file_problems ORDER BY file_name, line, column_name")
 
-    typed_table = f"typed_{contract.source}"
-    raw_columns = ", ".join(_raw(index) for index in range(len(contract.fields)))
-    con.execute(f"CREATE TABLE IF NOT EXISTS {typed_table} AS SELECT * EXCLUDE ({raw_columns}) FROM typed_file "
-                "WHERE false")
-    loaded_total = con.execute(
-        f"INSERT INTO {typed_table} SELECT * EXCLUDE ({raw_columns}) FROM typed_file "
-        "ANTI JOIN file_problems p ON p.file_name = typed_file.source_file AND p.line = typed_file.source_line"
-    ).fetchall()[0][0]
     typed_rows = dict(con.execute("SELECT source_file, count(*) FROM typed_file GROUP BY ALL").fetchall())
     # A line the reader could not split is quarantined but was never a typed row.
     problem_lines = {name: (all_lines, typed) for name, all_lines, typed in con.execute(
         "SELECT p.file_name, count(*), count(t.source_line) "
         "FROM (SELECT DISTINCT file_name, line FROM file_problems) p "
         "LEFT JOIN typed_file t ON t.source_file = p.file_name AND t.source_line = p.line GROUP BY ALL").fetchall()}
+    removed = con.execute(f"DELETE FROM {typed_table} USING file_problems p WHERE {typed_table}._batch = {batch} "
+                          f"AND {typed_table}.source_file = p.file_name AND {typed_table}.source_line = p.line"
+                          ).fetchall()[0][0]
+    loaded_total = inserted - removed
     counts = {}
     for file in files:
         quarantined, quarantined_typed = problem_lines.get(file.name, (0, 0))
