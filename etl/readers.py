@@ -53,7 +53,7 @@ class RawFile:
     problems: list[Problem] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     reader: str = "duckdb"  # which reader took the file: duckdb | python
-    sha256: str = ""  # the file's digest where the reader read all its bytes anyway; else left to the caller
+    sha256: str = ""  # the file's digest, from ``prepare``
 
 
 @dataclass

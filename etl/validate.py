@@ -105,22 +105,20 @@ def validate_rows(con: duckdb.DuckDBPyConnection, relation: str, contract: Contr
             selects.append(f"{source} AS {sql_identifier(spec.target + '__raw')}")
             outer.append(sql_identifier(spec.target + '__raw'))
         # Every kind turns a missing value into NULL: a value is suspect where it is NULL but should not be.
-        suspect.append(f"({target} IS NULL AND {_raw(index)} IS NOT NULL)")
-        if spec.required:
-            suspect.append(f"{target} IS NULL")
+        suspect.append(f"{target} IS NULL" if spec.required else f"({target} IS NULL AND {_raw(index)} IS NOT NULL)")
     # The rows go straight into typed_<source>; those found wanting are deleted from it again below. Only
     # the few suspect rows are joined back to their raw text, for the quarantine.
     outer.append(f"({' OR '.join(suspect)}) AS _suspect")
+
+    def typed_select(batch: int) -> str:
+        return (f"SELECT {', '.join(outer)}, CAST({batch} AS INTEGER) AS _batch "
+                f"FROM (SELECT {', '.join(selects)} FROM {relation} AS raw_file)")
+
+    con.execute(f"CREATE TABLE IF NOT EXISTS {typed_table} AS {typed_select(0)} WHERE false")
     # Each validation numbers its rows, so that the checks read only this batch's row groups. (Not row ids:
     # after a delete, DuckDB gives new rows ids below ones it gave before.)
-    if con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [typed_table]).fetchall()[0][0]:
-        batch = con.execute(f"SELECT coalesce(max(_batch), 0) + 1 FROM {typed_table}").fetchall()[0][0]
-    else:
-        batch = 1
-    outer.append(f"CAST({batch} AS INTEGER) AS _batch")
-    typed_select = f"SELECT {', '.join(outer)} FROM (SELECT {', '.join(selects)} FROM {relation} AS raw_file)"
-    con.execute(f"CREATE TABLE IF NOT EXISTS {typed_table} AS {typed_select} WHERE false")
-    inserted = con.execute(f"INSERT INTO {typed_table} {typed_select}").fetchall()[0][0]
+    batch = con.execute(f"SELECT coalesce(max(_batch), 0) + 1 FROM {typed_table}").fetchall()[0][0]
+    inserted = con.execute(f"INSERT INTO {typed_table} {typed_select(batch)}").fetchall()[0][0]
     con.execute(f"CREATE OR REPLACE TEMP VIEW typed_file AS SELECT * FROM {typed_table} WHERE _batch = {batch}")
     raw_columns = ", ".join(f"r.{sql_identifier(spec.source)} AS {_raw(index)}"
                             for index, spec in enumerate(contract.fields))
