@@ -173,7 +173,7 @@ def main(argv: list[str] | None = None) -> int:
             print()
             for line in kpis.report_lines(results["kpis"]):
                 print(line)
-        for line in national.verdict_lines(results.get("targets", [])):
+        for line in national.verdict_lines(results.get("targets", [])) + national.comparison_lines(results):
             print(line)
         missed += sum(t["met"] is False for t in results.get("targets", []))
         print(f"\nResultater skrevet til {path}")
