@@ -77,7 +77,7 @@ def duckdb_read_and_store_seconds(inbox: Path, database: Path) -> float:
     connection.execute("SET threads = 2")
     started = time.perf_counter()
     created = set()
-    for source, reader, parameters in _deliveries(inbox, with_file_name=True):
+    for source, reader, parameters in _deliveries(inbox):
         table = f"delivery_{source}"
         if table in created:
             connection.execute(f"INSERT INTO {table} BY NAME SELECT * FROM {reader}", parameters)
@@ -90,21 +90,20 @@ def duckdb_read_and_store_seconds(inbox: Path, database: Path) -> float:
     return seconds
 
 
-def _deliveries(inbox: Path, with_file_name: bool = False) -> Iterator[tuple[str, str, list]]:
+def _deliveries(inbox: Path) -> Iterator[tuple[str, str, list]]:
     """(source, DuckDB reader, its parameters) for each delivery file in ``inbox``, in name order."""
-    file_name = ", filename = true" if with_file_name else ""
     for path in sorted(inbox.iterdir()):
         match = source_for(path.name)
         if match is None:
             continue
         contract = match[0].contract
         if contract.format == "jsonl":
-            yield contract.source, f"read_json(?, format = 'newline_delimited'{file_name})", [str(path)]
+            yield contract.source, "read_json(?, format = 'newline_delimited')", [str(path)]
         elif contract.format == "xml":
-            yield contract.source, "read_blob(?)", [str(path)]  # always names its file
+            yield contract.source, "read_blob(?)", [str(path)]
         else:
             encoding = "latin-1" if contract.encoding in LATIN_ENCODINGS else "utf-8"
-            reader = f"read_csv(?, delim = ?, header = true, all_varchar = true, encoding = ?{file_name})"
+            reader = "read_csv(?, delim = ?, header = true, all_varchar = true, encoding = ?)"
             yield contract.source, reader, [str(path), contract.delimiter, encoding]
 
 
