@@ -25,7 +25,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, files: Iterable, incremental: boo
     for source in SOURCES:
         contract = source.contract
         typed = f"typed_{contract.source}"
-        if not _exists(con, typed):
+        if not table_exists(con, typed):
             continue
         if contract.key:
             scope = list(contract.key) + (["extract_date"] if contract.semantics == "upsert" else [])
@@ -59,7 +59,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, files: Iterable, incremental: boo
 def _known_grants(con: duckdb.DuckDBPyConnection) -> None:
     known = ["SELECT source_system, acting_municipality_code AS municipality_code, source_grant_id FROM wh.fact_grant"]
     known += [f"SELECT '{system}', acting_municipality_code, source_grant_id FROM {table}"
-              for table, system in _GRANT_SOURCES.items() if _exists(con, table)]
+              for table, system in _GRANT_SOURCES.items() if table_exists(con, table)]
     con.execute("CREATE OR REPLACE TEMP TABLE known_grants AS " + " UNION ".join(known))
 
 
@@ -77,5 +77,5 @@ def _quarantine(con: duckdb.DuckDBPyConnection, typed: str, column: str, found_s
         by_name[file_name].rows_quarantined += rows
 
 
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
+def table_exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
     return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])

@@ -30,7 +30,7 @@ from locale_da import long_date, number
 
 from .build import apply_deliveries, load_reference, municipality_codes, pseudonymise
 from .contracts import MACROS, Contract
-from .crossfile import run_checks
+from .crossfile import run_checks, table_exists
 from .derive import derive
 from .invariants import BrokenKey, assert_unique_keys
 from .progress import Progress
@@ -392,7 +392,7 @@ def _stage_views(con: duckdb.DuckDBPyConnection) -> None:
     parts: dict[str, list[str]] = {}
     for source in SOURCES:
         parts.setdefault(source.stage_table, [f"SELECT * FROM stg_template_{source.stage_table[4:]}"])
-        if _exists(con, f"typed_{source.contract.source}"):
+        if table_exists(con, f"typed_{source.contract.source}"):
             parts[source.stage_table].append(source.conform_sql)
     for table, selects in parts.items():
         con.execute(f"CREATE OR REPLACE TEMP VIEW {table} AS " + " UNION ALL BY NAME ".join(
@@ -402,10 +402,6 @@ def _stage_views(con: duckdb.DuckDBPyConnection) -> None:
 def _rejected(outcome: FileOutcome, message: str) -> FileOutcome:
     outcome.status, outcome.message = "rejected", message
     return outcome
-
-
-def _exists(con: duckdb.DuckDBPyConnection, table: str) -> bool:
-    return bool(con.execute("SELECT count(*) FROM duckdb_tables() WHERE table_name = ?", [table]).fetchall()[0][0])
 
 
 def _write_metadata(con: duckdb.DuckDBPyConnection, run_id: str, inbox: Path, result: RunResult,
